@@ -1,0 +1,190 @@
+//! The one error type of cx-core.
+//!
+//! Every bad input gets its own variant with structured fields, so bindings can map each variant to a typed
+//! exception or status code, and messages name the offending value and, for arrays, its position. The enum is
+//! deliberately exhaustive: a new variant is a compile error in every binding until it is mapped.
+
+use thiserror::Error;
+
+/// Result alias used across cx-core.
+pub type Result<T, E = CxError> = std::result::Result<T, E>;
+
+/// Everything that can go wrong in cx-core.
+#[derive(Debug, Clone, PartialEq, Error)]
+pub enum CxError {
+    /// There was nothing to compute on. An NPS of nothing is not 0.
+    #[error("empty input: {what} has no observations")]
+    EmptyInput {
+        /// What was empty, e.g. `"scores"` or `"group 'b'"`.
+        what: String,
+    },
+
+    /// A score lies outside the metric's scale.
+    #[error("score {value} at index {index} is outside the scale {min}..={max}")]
+    ScoreOutOfRange {
+        /// The offending score.
+        value: f64,
+        /// Its position in the input.
+        index: usize,
+        /// Lowest point of the scale.
+        min: i32,
+        /// Highest point of the scale.
+        max: i32,
+    },
+
+    /// A score has a fractional part but the scale takes whole points.
+    #[error("score {value} at index {index} is not a whole point of the scale {min}..={max}")]
+    NonIntegerScore {
+        /// The offending score.
+        value: f64,
+        /// Its position in the input.
+        index: usize,
+        /// Lowest point of the scale.
+        min: i32,
+        /// Highest point of the scale.
+        max: i32,
+    },
+
+    /// A missing score (NaN) was met while the missing policy is `error`.
+    #[error("missing score (NaN) at index {index} while the missing policy is `error`")]
+    MissingValue {
+        /// Its position in the input.
+        index: usize,
+    },
+
+    /// Two inputs that must line up have different lengths.
+    #[error("length mismatch: {what} has {found} elements but the scores have {expected}")]
+    LengthMismatch {
+        /// Which input, e.g. `"weights"`.
+        what: String,
+        /// The length it should have.
+        expected: usize,
+        /// The length it has.
+        found: usize,
+    },
+
+    /// A weight is negative, NaN or infinite.
+    #[error("invalid weight {value} at index {index}: weights must be finite and non-negative")]
+    InvalidWeight {
+        /// The offending weight.
+        value: f64,
+        /// Its position in the input.
+        index: usize,
+    },
+
+    /// All weights are zero, so no weighted share exists.
+    #[error("the total weight of {what} is zero")]
+    ZeroTotalWeight {
+        /// What was weighed, e.g. `"scores"`.
+        what: String,
+    },
+
+    /// A group code is not below the number of groups.
+    #[error("group code {code} at index {index} is not below the number of groups {n_groups}")]
+    InvalidGroupCode {
+        /// The offending code.
+        code: u32,
+        /// Its position in the input.
+        index: usize,
+        /// The number of groups declared.
+        n_groups: usize,
+    },
+
+    /// A metric spec (or other configuration) is inconsistent.
+    #[error("invalid {what} at `{field}`: {reason}")]
+    InvalidConfig {
+        /// The kind of configuration, e.g. `"metric spec"`.
+        what: String,
+        /// The path of the bad field, e.g. `"categories.positive"`.
+        field: String,
+        /// Why it is bad.
+        reason: String,
+    },
+
+    /// A scalar argument is out of its domain (a level of 1.5, a negative margin, a p-value of 2).
+    #[error("invalid argument `{name}` = {value}: {reason}")]
+    InvalidArgument {
+        /// The argument's name.
+        name: String,
+        /// The value given, as text.
+        value: String,
+        /// What it must be.
+        reason: String,
+    },
+
+    /// A name (preset, interval method, period, ...) is not known.
+    #[error("unknown {kind} `{name}`; expected one of: {expected}")]
+    UnknownName {
+        /// What kind of name, e.g. `"interval method"`.
+        kind: String,
+        /// The name given.
+        name: String,
+        /// The accepted names, comma-separated.
+        expected: String,
+    },
+
+    /// A method was asked for a metric it does not apply to (Wilson for a mean, say).
+    #[error("method `{method}` does not apply to {target}")]
+    MethodNotApplicable {
+        /// The method asked for.
+        method: String,
+        /// What it was asked for, e.g. `"mean scoring"`.
+        target: String,
+    },
+
+    /// Two accumulators over different scales cannot be merged or compared.
+    #[error("incompatible histograms: scale {left} vs scale {right}")]
+    IncompatibleHistograms {
+        /// Scale of the left operand, e.g. `"0..=10"`.
+        left: String,
+        /// Scale of the right operand.
+        right: String,
+    },
+
+    /// There are observations, but too few for the statistic asked for.
+    #[error("insufficient data for {what}: need at least {needed}, have {found}")]
+    InsufficientData {
+        /// The statistic, e.g. `"a t interval"`.
+        what: String,
+        /// The minimum needed.
+        needed: String,
+        /// What there is.
+        found: String,
+    },
+
+    /// Serialised state or configuration has a version this library does not read.
+    #[error("unsupported {what} version {found}; this library reads version {supported}")]
+    UnsupportedVersion {
+        /// What was versioned.
+        what: String,
+        /// The version found.
+        found: u32,
+        /// The version this library reads.
+        supported: u32,
+    },
+}
+
+impl CxError {
+    /// Shorthand for [`CxError::InvalidArgument`].
+    pub fn invalid_argument(name: impl Into<String>, value: impl std::fmt::Display, reason: impl Into<String>) -> Self {
+        CxError::InvalidArgument {
+            name: name.into(),
+            value: value.to_string(),
+            reason: reason.into(),
+        }
+    }
+
+    /// Shorthand for [`CxError::InvalidConfig`] on a metric spec.
+    pub fn invalid_spec(field: impl Into<String>, reason: impl Into<String>) -> Self {
+        CxError::InvalidConfig {
+            what: "metric spec".into(),
+            field: field.into(),
+            reason: reason.into(),
+        }
+    }
+
+    /// Shorthand for [`CxError::EmptyInput`].
+    pub fn empty(what: impl Into<String>) -> Self {
+        CxError::EmptyInput { what: what.into() }
+    }
+}

@@ -1,0 +1,239 @@
+//! Slicing by group: one pass over (scores, group keys[, weights]) into one histogram per group, then one row
+//! per group, optionally each group against the rest of the population with adjusted p-values.
+
+use super::adjust::{PAdjust, adjust_pvalues};
+use super::compare::{CompareMethod, Comparison, compare};
+use super::estimate::{Estimate, EstimateOptions, estimate};
+use super::histogram::{Histogram, ScoreValue};
+use super::spec::MetricSpec;
+use crate::{CxError, Result};
+use serde::{Deserialize, Serialize};
+use std::collections::HashMap;
+use std::hash::Hash;
+
+/// Options for [`score_by`].
+#[derive(Debug, Clone, Copy, PartialEq, Serialize, Deserialize)]
+pub struct GroupOptions {
+    /// Interval method, level and missing policy of each group's estimate.
+    pub estimate: EstimateOptions,
+    /// Groups with fewer responses are reported in `suppressed`, not estimated.
+    pub min_n: u64,
+    /// Compare each group against all other responses with this method (`None`: no comparison).
+    pub compare_to_rest: Option<CompareMethod>,
+    /// Adjustment of the group-vs-rest p-values for the number of groups compared.
+    pub adjust: PAdjust,
+    /// Significance level for the `significant` flag, applied to the adjusted p-value.
+    pub alpha: f64,
+}
+
+impl Default for GroupOptions {
+    fn default() -> Self {
+        GroupOptions {
+            estimate: EstimateOptions::default(),
+            min_n: 1,
+            compare_to_rest: None,
+            adjust: PAdjust::Holm,
+            alpha: 0.05,
+        }
+    }
+}
+
+/// One group's result.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct GroupRow<K> {
+    /// The group key.
+    pub key: K,
+    /// The group's estimate.
+    pub estimate: Estimate,
+    /// The group against everyone else (group − rest), when asked for.
+    pub vs_rest: Option<Comparison>,
+    /// The adjusted p-value of `vs_rest`.
+    pub p_adjusted: Option<f64>,
+    /// Whether `p_adjusted` < alpha.
+    pub significant: Option<bool>,
+}
+
+/// A group that has data but no row, and why.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct Suppressed<K> {
+    /// The group key.
+    pub key: K,
+    /// Its responses (not missing).
+    pub n: u64,
+    /// Its missing responses.
+    pub n_missing: u64,
+    /// Why it has no row, e.g. `"n 3 below min_n 30"`.
+    pub reason: String,
+}
+
+/// The result of [`score_by`]: estimated groups sorted by key, and the groups that were not estimated.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct GroupedEstimates<K> {
+    /// One row per estimated group, sorted by key.
+    pub rows: Vec<GroupRow<K>>,
+    /// Groups below `min_n` or without a computable estimate; nothing disappears silently.
+    pub suppressed: Vec<Suppressed<K>>,
+    /// Missing responses across all groups.
+    pub n_missing: u64,
+}
+
+/// Scores by group key in one pass.
+///
+/// ```
+/// use cx_core::survey::{score_by, GroupOptions, MetricSpec};
+///
+/// let scores = [10.0, 9.0, 0.0, 10.0, 3.0, 3.0];
+/// let keys = ["web", "web", "web", "app", "app", "app"];
+/// let by = score_by(&MetricSpec::nps(), &scores, &keys, None, &GroupOptions::default())?;
+/// assert_eq!(by.rows[0].key, "app");
+/// assert!((by.rows[0].estimate.value + 33.333_333).abs() < 1e-5);
+/// assert!((by.rows[1].estimate.value - 33.333_333).abs() < 1e-5);
+/// # Ok::<(), cx_core::CxError>(())
+/// ```
+pub fn score_by<T: ScoreValue, K: Hash + Eq + Ord + Clone>(
+    spec: &MetricSpec,
+    scores: &[T],
+    keys: &[K],
+    weights: Option<&[f64]>,
+    options: &GroupOptions,
+) -> Result<GroupedEstimates<K>> {
+    if keys.len() != scores.len() {
+        return Err(CxError::LengthMismatch {
+            what: "group keys".into(),
+            expected: scores.len(),
+            found: keys.len(),
+        });
+    }
+    let mut index: HashMap<&K, u32> = HashMap::new();
+    let mut distinct: Vec<K> = Vec::new();
+    let codes: Vec<u32> = keys
+        .iter()
+        .map(|k| {
+            *index.entry(k).or_insert_with(|| {
+                distinct.push(k.clone());
+                (distinct.len() - 1) as u32
+            })
+        })
+        .collect();
+    let histograms = Histogram::by_group_codes(
+        spec.scale,
+        scores,
+        &codes,
+        distinct.len(),
+        weights,
+        options.estimate.missing,
+    )?;
+    estimate_groups(spec, distinct, histograms, options)
+}
+
+/// Scores by dense group codes `0..n_groups` (e.g. from `pandas.factorize`); keys in the result are the codes.
+pub fn score_by_codes<T: ScoreValue>(
+    spec: &MetricSpec,
+    scores: &[T],
+    codes: &[u32],
+    n_groups: usize,
+    weights: Option<&[f64]>,
+    options: &GroupOptions,
+) -> Result<GroupedEstimates<u32>> {
+    let histograms = Histogram::by_group_codes(spec.scale, scores, codes, n_groups, weights, options.estimate.missing)?;
+    estimate_groups(spec, (0..n_groups as u32).collect(), histograms, options)
+}
+
+/// Rows from per-group accumulators (e.g. merged from partitions); `keys[i]` names `histograms[i]`.
+pub fn estimate_groups<K: Ord + Clone>(
+    spec: &MetricSpec,
+    keys: Vec<K>,
+    histograms: Vec<Histogram>,
+    options: &GroupOptions,
+) -> Result<GroupedEstimates<K>> {
+    if keys.len() != histograms.len() {
+        return Err(CxError::LengthMismatch {
+            what: "group histograms".into(),
+            expected: keys.len(),
+            found: histograms.len(),
+        });
+    }
+    let n_missing = histograms.iter().map(Histogram::n_missing).sum();
+    let rest = options
+        .compare_to_rest
+        .map(|_| rest_of_each(spec, &histograms))
+        .transpose()?;
+    let mut rows = Vec::new();
+    let mut suppressed = Vec::new();
+    for (g, (key, h)) in keys.into_iter().zip(&histograms).enumerate() {
+        let n = h.n();
+        let skip = |reason: String| Suppressed {
+            key: key.clone(),
+            n,
+            n_missing: h.n_missing(),
+            reason,
+        };
+        if n == 0 || n < options.min_n {
+            suppressed.push(skip(format!("n {n} below min_n {}", options.min_n.max(1))));
+            continue;
+        }
+        let estimate = match estimate(spec, h, &options.estimate) {
+            Ok(e) => e,
+            Err(e @ (CxError::InsufficientData { .. } | CxError::ZeroTotalWeight { .. })) => {
+                suppressed.push(skip(e.to_string()));
+                continue;
+            }
+            Err(e) => return Err(e),
+        };
+        let vs_rest = match (&rest, options.compare_to_rest) {
+            (Some(rest), Some(method)) if rest[g].n() > 0 => {
+                match compare(spec, h, &rest[g], Some(method), options.estimate.level) {
+                    Ok(c) => Some(c),
+                    Err(CxError::InsufficientData { .. } | CxError::ZeroTotalWeight { .. }) => None,
+                    Err(e) => return Err(e),
+                }
+            }
+            _ => None,
+        };
+        rows.push(GroupRow {
+            key,
+            estimate,
+            vs_rest,
+            p_adjusted: None,
+            significant: None,
+        });
+    }
+    rows.sort_by(|a, b| a.key.cmp(&b.key));
+    suppressed.sort_by(|a, b| a.key.cmp(&b.key));
+    let compared: Vec<usize> = (0..rows.len()).filter(|&i| rows[i].vs_rest.is_some()).collect();
+    let raw: Vec<f64> = compared
+        .iter()
+        .map(|&i| rows[i].vs_rest.as_ref().expect("compared").p_value)
+        .collect();
+    for (&i, p) in compared.iter().zip(adjust_pvalues(&raw, options.adjust)?) {
+        rows[i].p_adjusted = Some(p);
+        rows[i].significant = Some(p < options.alpha);
+    }
+    Ok(GroupedEstimates {
+        rows,
+        suppressed,
+        n_missing,
+    })
+}
+
+/// For each group, the merge of all other groups, from prefix and suffix merges (no subtraction, so weighted
+/// sums carry no cancellation error).
+fn rest_of_each(spec: &MetricSpec, histograms: &[Histogram]) -> Result<Vec<Histogram>> {
+    let g = histograms.len();
+    let empty = Histogram::new(spec.scale);
+    let mut prefix = vec![empty.clone(); g + 1];
+    for i in 0..g {
+        let mut next = prefix[i].clone();
+        next.merge(&histograms[i])?;
+        prefix[i + 1] = next;
+    }
+    let mut suffix = empty;
+    let mut rest = vec![Histogram::new(spec.scale); g];
+    for i in (0..g).rev() {
+        let mut r = prefix[i].clone();
+        r.merge(&suffix)?;
+        rest[i] = r;
+        suffix.merge(&histograms[i])?;
+    }
+    Ok(rest)
+}

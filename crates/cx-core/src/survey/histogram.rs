@@ -1,0 +1,646 @@
+//! The survey accumulator: a weighted histogram over the points of a scale.
+//!
+//! Per point it keeps the raw count and, once any weight other than 1 has been seen, Σw and Σw². It also counts
+//! missing responses. Every survey statistic derives from this state, and the state is a monoid: merging two
+//! histograms equals one pass over the concatenated data, so work can be split across threads, batches or
+//! partitions of a distributed engine.
+//!
+//! **Unit weights are no weights.** Passing weights that are all exactly 1 gives the same state, and therefore
+//! the same numbers, as passing none.
+//!
+//! ```
+//! use cx_core::survey::{Histogram, MissingPolicy, Scale};
+//!
+//! let scale = Scale { min: 0, max: 10 };
+//! let mut h = Histogram::from_scores(scale, &[9.0, 10.0, 3.0], None, MissingPolicy::Skip)?;
+//! let other = Histogram::from_scores(scale, &[7u8, 8], None, MissingPolicy::Skip)?;
+//! h.merge(&other)?;
+//! assert_eq!(h.n(), 5);
+//! assert_eq!(h.counts()[9], 1);
+//! # Ok::<(), cx_core::CxError>(())
+//! ```
+
+use super::spec::Scale;
+use crate::{CxError, Result};
+use serde::{Deserialize, Serialize};
+
+/// Version of the serialised [`Histogram`] format.
+pub const HISTOGRAM_VERSION: u32 = 1;
+
+/// What to do with a missing score (NaN).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Default, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum MissingPolicy {
+    /// Skip it and count it in `n_missing`.
+    #[default]
+    Skip,
+    /// Fail with [`CxError::MissingValue`] naming its position.
+    Error,
+}
+
+impl MissingPolicy {
+    /// Parses `skip` or `error`.
+    pub fn parse(name: &str) -> Result<MissingPolicy> {
+        match name {
+            "skip" => Ok(MissingPolicy::Skip),
+            "error" | "raise" => Ok(MissingPolicy::Error),
+            _ => Err(CxError::UnknownName {
+                kind: "missing policy".into(),
+                name: name.into(),
+                expected: "skip, error".into(),
+            }),
+        }
+    }
+}
+
+/// A score element type the accumulator reads directly: `f64`, `f32` and the integer types.
+///
+/// Float NaN is a missing value; integers are never missing.
+pub trait ScoreValue: Copy + Send + Sync {
+    /// The bin of this score on a scale starting at `min` with `points` bins, or `None` if it is missing,
+    /// off the scale or fractional (the slow path then says which).
+    fn bin(self, min: i32, points: usize) -> Option<usize>;
+    /// The value as `f64`, for error messages and the slow path.
+    fn to_f64(self) -> f64;
+}
+
+impl ScoreValue for f64 {
+    #[inline(always)]
+    fn bin(self, min: i32, points: usize) -> Option<usize> {
+        let offset = self - f64::from(min);
+        // `as usize` saturates (NaN → 0, negatives → 0), so one comparison of the round trip rejects NaN,
+        // negatives and fractions, and one bound check rejects values above the scale.
+        let bin = offset as usize;
+        (bin < points && bin as f64 == offset).then_some(bin)
+    }
+    fn to_f64(self) -> f64 {
+        self
+    }
+}
+
+impl ScoreValue for f32 {
+    #[inline(always)]
+    fn bin(self, min: i32, points: usize) -> Option<usize> {
+        f64::from(self).bin(min, points)
+    }
+    fn to_f64(self) -> f64 {
+        f64::from(self)
+    }
+}
+
+macro_rules! integer_score {
+    ($($t:ty),*) => {$(
+        impl ScoreValue for $t {
+            #[inline(always)]
+            fn bin(self, min: i32, points: usize) -> Option<usize> {
+                let offset = (self as i128 - i128::from(min)) as u128;
+                (offset < points as u128).then_some(offset as usize)
+            }
+            fn to_f64(self) -> f64 {
+                self as f64
+            }
+        }
+    )*};
+}
+integer_score!(i8, i16, i32, i64, u8, u16, u32, u64);
+
+/// Classifies a score the fast path rejected: missing (Ok(None) under `skip`) or a typed error.
+pub(crate) fn classify_slow(value: f64, index: usize, scale: Scale, missing: MissingPolicy) -> Result<Option<usize>> {
+    if value.is_nan() {
+        return match missing {
+            MissingPolicy::Skip => Ok(None),
+            MissingPolicy::Error => Err(CxError::MissingValue { index }),
+        };
+    }
+    let (min, max) = (scale.min, scale.max);
+    if value < f64::from(min) || value > f64::from(max) {
+        return Err(CxError::ScoreOutOfRange { value, index, min, max });
+    }
+    if value.fract() != 0.0 {
+        return Err(CxError::NonIntegerScore { value, index, min, max });
+    }
+    // The fast path accepts every whole in-range value, so this is unreachable in practice; stay correct anyway.
+    Ok(Some((value - f64::from(min)) as usize))
+}
+
+/// Per-point weight sums, present once any weight other than 1 has been seen.
+#[derive(Debug, Clone, PartialEq)]
+struct WeightSums {
+    sum: Vec<f64>,
+    sum_sq: Vec<f64>,
+}
+
+impl WeightSums {
+    fn unit(counts: &[u64]) -> WeightSums {
+        let as_f64: Vec<f64> = counts.iter().map(|&c| c as f64).collect();
+        WeightSums {
+            sum: as_f64.clone(),
+            sum_sq: as_f64,
+        }
+    }
+}
+
+/// The weighted, mergeable histogram accumulator. See the [module docs](self).
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(try_from = "HistogramState", into = "HistogramState")]
+pub struct Histogram {
+    scale: Scale,
+    counts: Vec<u64>,
+    weights: Option<WeightSums>,
+    n_missing: u64,
+}
+
+impl Histogram {
+    /// An empty histogram over `scale`.
+    pub fn new(scale: Scale) -> Histogram {
+        Histogram {
+            scale,
+            counts: vec![0; scale.points()],
+            weights: None,
+            n_missing: 0,
+        }
+    }
+
+    /// Builds a histogram in one pass over `scores`, with optional per-response `weights`.
+    ///
+    /// Errors name the first bad value and its index: [`CxError::ScoreOutOfRange`], [`CxError::NonIntegerScore`],
+    /// [`CxError::MissingValue`] (under [`MissingPolicy::Error`]), [`CxError::InvalidWeight`] and
+    /// [`CxError::LengthMismatch`]. Weights of skipped (missing) responses are not inspected.
+    pub fn from_scores<T: ScoreValue>(
+        scale: Scale,
+        scores: &[T],
+        weights: Option<&[f64]>,
+        missing: MissingPolicy,
+    ) -> Result<Histogram> {
+        let mut groups = tally(scale, scores, weights, Ungrouped, missing)?;
+        Ok(groups.pop().expect("one group"))
+    }
+
+    /// Adds more responses. On error the histogram is unchanged.
+    pub fn add<T: ScoreValue>(&mut self, scores: &[T], weights: Option<&[f64]>, missing: MissingPolicy) -> Result<()> {
+        let more = Histogram::from_scores(self.scale, scores, weights, missing)?;
+        self.merge(&more)
+    }
+
+    /// Builds one histogram per group in one pass; `codes[i]` is the group of response `i`, below `n_groups`.
+    pub fn by_group_codes<T: ScoreValue>(
+        scale: Scale,
+        scores: &[T],
+        codes: &[u32],
+        n_groups: usize,
+        weights: Option<&[f64]>,
+        missing: MissingPolicy,
+    ) -> Result<Vec<Histogram>> {
+        check_len("group codes", scores.len(), codes.len())?;
+        tally(scale, scores, weights, Grouped { codes, n_groups }, missing)
+    }
+
+    /// A histogram from counts per point of the scale (`counts.len()` must equal the number of points).
+    pub fn from_counts(scale: Scale, counts: &[u64]) -> Result<Histogram> {
+        check_len("counts", scale.points(), counts.len())?;
+        Ok(Histogram {
+            scale,
+            counts: counts.to_vec(),
+            weights: None,
+            n_missing: 0,
+        })
+    }
+
+    /// Merges `other` into `self`: the result equals one pass over both inputs.
+    pub fn merge(&mut self, other: &Histogram) -> Result<()> {
+        if self.scale != other.scale {
+            return Err(CxError::IncompatibleHistograms {
+                left: self.scale.to_string(),
+                right: other.scale.to_string(),
+            });
+        }
+        if self.weights.is_some() || other.weights.is_some() {
+            let theirs = other.weights.clone().unwrap_or_else(|| WeightSums::unit(&other.counts));
+            let mine = self.weights.get_or_insert_with(|| WeightSums::unit(&self.counts));
+            for (a, b) in mine.sum.iter_mut().zip(&theirs.sum) {
+                *a += b;
+            }
+            for (a, b) in mine.sum_sq.iter_mut().zip(&theirs.sum_sq) {
+                *a += b;
+            }
+        }
+        for (a, b) in self.counts.iter_mut().zip(&other.counts) {
+            *a += b;
+        }
+        self.n_missing += other.n_missing;
+        Ok(())
+    }
+
+    /// The scale the histogram is over.
+    pub fn scale(&self) -> Scale {
+        self.scale
+    }
+
+    /// Raw (unweighted) count per point, index 0 being `scale.min`.
+    pub fn counts(&self) -> &[u64] {
+        &self.counts
+    }
+
+    /// Number of non-missing responses.
+    pub fn n(&self) -> u64 {
+        self.counts.iter().sum()
+    }
+
+    /// Number of missing responses skipped.
+    pub fn n_missing(&self) -> u64 {
+        self.n_missing
+    }
+
+    /// Whether any weight other than 1 went in.
+    pub fn is_weighted(&self) -> bool {
+        self.weights.is_some()
+    }
+
+    /// Σw at bin `i` (the count when unweighted).
+    pub fn weight(&self, i: usize) -> f64 {
+        self.weights.as_ref().map_or(self.counts[i] as f64, |w| w.sum[i])
+    }
+
+    /// Σw² at bin `i` (the count when unweighted).
+    pub fn weight_sq(&self, i: usize) -> f64 {
+        self.weights.as_ref().map_or(self.counts[i] as f64, |w| w.sum_sq[i])
+    }
+
+    /// Σw over all responses.
+    pub fn total_weight(&self) -> f64 {
+        (0..self.counts.len()).map(|i| self.weight(i)).sum()
+    }
+
+    /// Kish's effective sample size (Σw)²/Σw²; equals `n` when unweighted.
+    pub fn n_effective(&self) -> f64 {
+        match &self.weights {
+            None => self.n() as f64,
+            Some(w) => {
+                let s: f64 = w.sum.iter().sum();
+                let s2: f64 = w.sum_sq.iter().sum();
+                if s2 > 0.0 { s * s / s2 } else { 0.0 }
+            }
+        }
+    }
+}
+
+fn check_len(what: &str, expected: usize, found: usize) -> Result<()> {
+    if expected == found {
+        Ok(())
+    } else {
+        Err(CxError::LengthMismatch {
+            what: what.into(),
+            expected,
+            found,
+        })
+    }
+}
+
+/// How rows map to groups inside the one-pass tally; monomorphised so the ungrouped loop carries no codes.
+trait Grouping: Copy {
+    fn n_groups(self) -> usize;
+    fn group(self, row: usize) -> Result<usize>;
+}
+
+#[derive(Clone, Copy)]
+struct Ungrouped;
+
+impl Grouping for Ungrouped {
+    fn n_groups(self) -> usize {
+        1
+    }
+    #[inline(always)]
+    fn group(self, _row: usize) -> Result<usize> {
+        Ok(0)
+    }
+}
+
+#[derive(Clone, Copy)]
+struct Grouped<'a> {
+    codes: &'a [u32],
+    n_groups: usize,
+}
+
+impl Grouping for Grouped<'_> {
+    fn n_groups(self) -> usize {
+        self.n_groups
+    }
+    #[inline(always)]
+    fn group(self, row: usize) -> Result<usize> {
+        let code = self.codes[row];
+        let g = code as usize;
+        if g < self.n_groups {
+            Ok(g)
+        } else {
+            Err(CxError::InvalidGroupCode {
+                code,
+                index: row,
+                n_groups: self.n_groups,
+            })
+        }
+    }
+}
+
+/// The one pass: validates every score (and weight), fills per-group bins, and builds the histograms only if
+/// every row was good, so callers never see a half-filled state.
+fn tally<T: ScoreValue, G: Grouping>(
+    scale: Scale,
+    scores: &[T],
+    weights: Option<&[f64]>,
+    grouping: G,
+    missing: MissingPolicy,
+) -> Result<Vec<Histogram>> {
+    let points = scale.points();
+    let n_groups = grouping.n_groups();
+    let mut counts = vec![0u64; n_groups * points];
+    let mut n_missing = vec![0u64; n_groups];
+    let locate = |row: usize, score: T| -> Result<Option<usize>> {
+        match score.bin(scale.min, points) {
+            Some(bin) => Ok(Some(bin)),
+            None => classify_slow(score.to_f64(), row, scale, missing),
+        }
+    };
+    let mut weight_sums = None;
+    match weights {
+        None if n_groups == 1 => count_unweighted(scores, &mut counts, &mut n_missing[0], &locate)?,
+        None => {
+            for (row, &score) in scores.iter().enumerate() {
+                let g = grouping.group(row)?;
+                match locate(row, score)? {
+                    Some(bin) => counts[g * points + bin] += 1,
+                    None => n_missing[g] += 1,
+                }
+            }
+        }
+        Some(weights) => {
+            check_len("weights", scores.len(), weights.len())?;
+            let mut sum = vec![0.0f64; n_groups * points];
+            let mut sum_sq = vec![0.0f64; n_groups * points];
+            let mut all_unit = true;
+            for (row, (&score, &w)) in scores.iter().zip(weights).enumerate() {
+                let g = grouping.group(row)?;
+                let Some(bin) = locate(row, score)? else {
+                    n_missing[g] += 1;
+                    continue;
+                };
+                if !(w >= 0.0 && w.is_finite()) {
+                    return Err(CxError::InvalidWeight { value: w, index: row });
+                }
+                let slot = g * points + bin;
+                counts[slot] += 1;
+                sum[slot] += w;
+                sum_sq[slot] += w * w;
+                all_unit &= w == 1.0;
+            }
+            if !all_unit {
+                weight_sums = Some((sum, sum_sq));
+            }
+        }
+    }
+    Ok((0..n_groups)
+        .map(|g| {
+            let range = g * points..(g + 1) * points;
+            Histogram {
+                scale,
+                counts: counts[range.clone()].to_vec(),
+                weights: weight_sums.as_ref().map(|(s, s2)| WeightSums {
+                    sum: s[range.clone()].to_vec(),
+                    sum_sq: s2[range.clone()].to_vec(),
+                }),
+                n_missing: n_missing[g],
+            }
+        })
+        .collect())
+}
+
+/// The hot loop for ungrouped, unweighted scores: four independent count lanes so that runs of equal scores do
+/// not serialise on one counter, summed at the end.
+fn count_unweighted<T: ScoreValue>(
+    scores: &[T],
+    counts: &mut [u64],
+    n_missing: &mut u64,
+    locate: &impl Fn(usize, T) -> Result<Option<usize>>,
+) -> Result<()> {
+    const LANES: usize = 4;
+    let points = counts.len();
+    let mut lanes = vec![0u64; LANES * points];
+    let mut missing = 0u64;
+    let mut chunks = scores.chunks_exact(LANES);
+    for (c, chunk) in chunks.by_ref().enumerate() {
+        for (lane, &score) in chunk.iter().enumerate() {
+            match locate(c * LANES + lane, score)? {
+                Some(bin) => lanes[lane * points + bin] += 1,
+                None => missing += 1,
+            }
+        }
+    }
+    let start = scores.len() - chunks.remainder().len();
+    for (i, &score) in chunks.remainder().iter().enumerate() {
+        match locate(start + i, score)? {
+            Some(bin) => lanes[bin] += 1,
+            None => missing += 1,
+        }
+    }
+    for (bin, total) in counts.iter_mut().enumerate() {
+        *total = (0..LANES).map(|lane| lanes[lane * points + bin]).sum();
+    }
+    *n_missing = missing;
+    Ok(())
+}
+
+/// The serialised form, checked on the way in.
+#[derive(Serialize, Deserialize)]
+struct HistogramState {
+    version: u32,
+    scale: Scale,
+    counts: Vec<u64>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    weight_sum: Option<Vec<f64>>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    weight_sum_sq: Option<Vec<f64>>,
+    n_missing: u64,
+}
+
+impl From<Histogram> for HistogramState {
+    fn from(h: Histogram) -> Self {
+        let (weight_sum, weight_sum_sq) = match h.weights {
+            Some(w) => (Some(w.sum), Some(w.sum_sq)),
+            None => (None, None),
+        };
+        HistogramState {
+            version: HISTOGRAM_VERSION,
+            scale: h.scale,
+            counts: h.counts,
+            weight_sum,
+            weight_sum_sq,
+            n_missing: h.n_missing,
+        }
+    }
+}
+
+impl TryFrom<HistogramState> for Histogram {
+    type Error = CxError;
+
+    fn try_from(s: HistogramState) -> Result<Histogram> {
+        let bad = |field: &str, reason: &str| CxError::InvalidConfig {
+            what: "histogram".into(),
+            field: field.into(),
+            reason: reason.into(),
+        };
+        if s.version != HISTOGRAM_VERSION {
+            return Err(CxError::UnsupportedVersion {
+                what: "histogram".into(),
+                found: s.version,
+                supported: HISTOGRAM_VERSION,
+            });
+        }
+        if s.scale.min >= s.scale.max || s.scale.points() > 1001 {
+            return Err(bad("scale", "min must be below max, with at most 1001 points"));
+        }
+        if s.counts.len() != s.scale.points() {
+            return Err(bad("counts", "needs one count per scale point"));
+        }
+        let weights = match (s.weight_sum, s.weight_sum_sq) {
+            (None, None) => None,
+            (Some(sum), Some(sum_sq)) => {
+                if sum.len() != s.counts.len() || sum_sq.len() != s.counts.len() {
+                    return Err(bad("weight_sum", "needs one sum per scale point"));
+                }
+                if sum.iter().chain(&sum_sq).any(|w| !(w.is_finite() && *w >= 0.0)) {
+                    return Err(bad("weight_sum", "sums must be finite and non-negative"));
+                }
+                Some(WeightSums { sum, sum_sq })
+            }
+            _ => return Err(bad("weight_sum_sq", "weight_sum and weight_sum_sq come together")),
+        };
+        Ok(Histogram {
+            scale: s.scale,
+            counts: s.counts,
+            weights,
+            n_missing: s.n_missing,
+        })
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    const NPS: Scale = Scale { min: 0, max: 10 };
+
+    #[test]
+    fn counts_every_point_for_every_input_type() {
+        let h64 = Histogram::from_scores(NPS, &[0.0, 10.0, 10.0, 5.0, 9.0], None, MissingPolicy::Skip).unwrap();
+        let h8 = Histogram::from_scores(NPS, &[0u8, 10, 10, 5, 9], None, MissingPolicy::Skip).unwrap();
+        let hi = Histogram::from_scores(NPS, &[0i64, 10, 10, 5, 9], None, MissingPolicy::Skip).unwrap();
+        let h32 = Histogram::from_scores(NPS, &[0f32, 10.0, 10.0, 5.0, 9.0], None, MissingPolicy::Skip).unwrap();
+        assert_eq!(h64.counts(), &[1, 0, 0, 0, 0, 1, 0, 0, 0, 1, 2]);
+        assert_eq!(h64, h8);
+        assert_eq!(h64, hi);
+        assert_eq!(h64, h32);
+    }
+
+    #[test]
+    fn bad_scores_are_typed_errors_with_positions() {
+        let e = Histogram::from_scores(NPS, &[1.0, 2.0, 3.0, 4.0, 5.0, 11.0], None, MissingPolicy::Skip).unwrap_err();
+        assert_eq!(
+            e,
+            CxError::ScoreOutOfRange {
+                value: 11.0,
+                index: 5,
+                min: 0,
+                max: 10
+            }
+        );
+        let e = Histogram::from_scores(NPS, &[-1i32], None, MissingPolicy::Skip).unwrap_err();
+        assert!(matches!(e, CxError::ScoreOutOfRange { index: 0, .. }));
+        let e = Histogram::from_scores(NPS, &[u64::MAX], None, MissingPolicy::Skip).unwrap_err();
+        assert!(matches!(e, CxError::ScoreOutOfRange { index: 0, .. }));
+        let e = Histogram::from_scores(NPS, &[6.5], None, MissingPolicy::Skip).unwrap_err();
+        assert_eq!(
+            e,
+            CxError::NonIntegerScore {
+                value: 6.5,
+                index: 0,
+                min: 0,
+                max: 10
+            }
+        );
+        let e = Histogram::from_scores(NPS, &[f64::INFINITY], None, MissingPolicy::Skip).unwrap_err();
+        assert!(matches!(e, CxError::ScoreOutOfRange { .. }));
+        let e = Histogram::from_scores(NPS, &[1.0, f64::NAN], None, MissingPolicy::Error).unwrap_err();
+        assert_eq!(e, CxError::MissingValue { index: 1 });
+        assert!(e.to_string().contains("index 1"));
+    }
+
+    #[test]
+    fn missing_values_are_counted_not_dropped() {
+        let h = Histogram::from_scores(NPS, &[7.0, f64::NAN, 9.0], None, MissingPolicy::Skip).unwrap();
+        assert_eq!((h.n(), h.n_missing()), (2, 1));
+    }
+
+    #[test]
+    fn weights_are_checked() {
+        let e = Histogram::from_scores(NPS, &[1.0, 2.0], Some(&[1.0]), MissingPolicy::Skip).unwrap_err();
+        assert!(matches!(
+            e,
+            CxError::LengthMismatch {
+                expected: 2,
+                found: 1,
+                ..
+            }
+        ));
+        for bad in [-1.0, f64::NAN, f64::INFINITY] {
+            let e = Histogram::from_scores(NPS, &[1.0, 2.0], Some(&[1.0, bad]), MissingPolicy::Skip).unwrap_err();
+            assert!(matches!(e, CxError::InvalidWeight { index: 1, .. }), "{e}");
+        }
+    }
+
+    #[test]
+    fn failed_add_leaves_the_histogram_unchanged() {
+        let mut h = Histogram::from_scores(NPS, &[9.0], None, MissingPolicy::Skip).unwrap();
+        let before = h.clone();
+        assert!(h.add(&[9.0, 12.0], None, MissingPolicy::Skip).is_err());
+        assert_eq!(h, before);
+    }
+
+    #[test]
+    fn unit_weights_equal_no_weights_and_other_weights_are_kept() {
+        let plain = Histogram::from_scores(NPS, &[1.0, 9.0], None, MissingPolicy::Skip).unwrap();
+        let unit = Histogram::from_scores(NPS, &[1.0, 9.0], Some(&[1.0, 1.0]), MissingPolicy::Skip).unwrap();
+        assert_eq!(plain, unit);
+        let w = Histogram::from_scores(NPS, &[1.0, 9.0], Some(&[2.0, 0.5]), MissingPolicy::Skip).unwrap();
+        assert!(w.is_weighted());
+        assert_eq!((w.weight(1), w.weight_sq(1), w.weight(9)), (2.0, 4.0, 0.5));
+        assert!((w.n_effective() - 2.5 * 2.5 / 4.25).abs() < 1e-12);
+    }
+
+    #[test]
+    fn groups_and_bad_codes() {
+        let hs =
+            Histogram::by_group_codes(NPS, &[9.0, 1.0, f64::NAN], &[1, 0, 1], 2, None, MissingPolicy::Skip).unwrap();
+        assert_eq!(hs[0].counts()[1], 1);
+        assert_eq!((hs[1].counts()[9], hs[1].n_missing()), (1, 1));
+        let e = Histogram::by_group_codes(NPS, &[9.0], &[2], 2, None, MissingPolicy::Skip).unwrap_err();
+        assert_eq!(
+            e,
+            CxError::InvalidGroupCode {
+                code: 2,
+                index: 0,
+                n_groups: 2
+            }
+        );
+    }
+
+    #[test]
+    fn merge_rejects_other_scales_and_serde_round_trips() {
+        let mut a = Histogram::new(NPS);
+        let b = Histogram::new(Scale { min: 1, max: 5 });
+        assert!(matches!(a.merge(&b), Err(CxError::IncompatibleHistograms { .. })));
+        let w = Histogram::from_scores(NPS, &[1.0, 9.0], Some(&[2.0, 0.5]), MissingPolicy::Skip).unwrap();
+        let json = serde_json::to_string(&w).unwrap();
+        assert_eq!(serde_json::from_str::<Histogram>(&json).unwrap(), w);
+        let broken = json.replace("\"counts\":[", "\"counts\":[1,");
+        assert!(serde_json::from_str::<Histogram>(&broken).is_err());
+    }
+}

@@ -1,0 +1,329 @@
+//! Slicing by period: trends with change against the previous period, trailing windows, and "latest response
+//! per respondent" deduplication.
+
+use super::adjust::{PAdjust, adjust_pvalues};
+use super::compare::{CompareMethod, Comparison, compare};
+use super::estimate::{Estimate, EstimateOptions, estimate};
+use super::histogram::{Histogram, ScoreValue};
+use super::spec::MetricSpec;
+use crate::period::Period;
+use crate::{CxError, Result};
+use chrono::{Days, NaiveDate};
+use serde::{Deserialize, Serialize};
+use std::collections::HashMap;
+use std::hash::Hash;
+
+/// Trends longer than this many periods are refused: they usually mean a bad date (year 9999) in the input.
+pub const MAX_PERIODS: i64 = 100_000;
+
+/// Options for [`trend`].
+#[derive(Debug, Clone, Copy, PartialEq, Serialize, Deserialize)]
+pub struct TrendOptions {
+    /// How dates are bucketed.
+    pub period: Period,
+    /// Interval method, level and missing policy of each period's estimate.
+    pub estimate: EstimateOptions,
+    /// How each period is compared with the previous one (`None`: the default for the scoring).
+    pub compare: Option<CompareMethod>,
+    /// Periods with fewer responses get no estimate (their row still shows n).
+    pub min_n: u64,
+    /// Significance level for the `significant` flag.
+    pub alpha: f64,
+    /// Adjustment of the period-over-period p-values (`PAdjust::None` to flag on raw p-values).
+    pub adjust: PAdjust,
+}
+
+impl Default for TrendOptions {
+    fn default() -> Self {
+        TrendOptions {
+            period: Period::Month,
+            estimate: EstimateOptions::default(),
+            compare: None,
+            min_n: 1,
+            alpha: 0.05,
+            adjust: PAdjust::None,
+        }
+    }
+}
+
+/// One period of a trend.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct TrendRow {
+    /// Label such as `2025-03`, `2025-W11` or `FY2025-Q1`.
+    pub label: String,
+    /// First day of the period.
+    pub start: NaiveDate,
+    /// Last day of the period (inclusive).
+    pub end: NaiveDate,
+    /// Responses in the period (not missing).
+    pub n: u64,
+    /// Missing responses in the period.
+    pub n_missing: u64,
+    /// The estimate, `None` when the period has fewer than `min_n` responses (empty is not zero).
+    pub estimate: Option<Estimate>,
+    /// This period minus the previous one, when both have estimates.
+    pub change: Option<Comparison>,
+    /// The p-value of `change` after adjustment.
+    pub p_adjusted: Option<f64>,
+    /// Whether the change is significant at `alpha` (after adjustment).
+    pub significant: Option<bool>,
+}
+
+/// A trend: one row per period from the first to the last period with data, gaps included.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct Trend {
+    /// How dates were bucketed.
+    pub period: Period,
+    /// The rows, oldest first.
+    pub rows: Vec<TrendRow>,
+    /// Missing responses across all periods.
+    pub n_missing: u64,
+}
+
+fn check_dates(expected: usize, dates: &[NaiveDate]) -> Result<()> {
+    if dates.len() == expected {
+        Ok(())
+    } else {
+        Err(CxError::LengthMismatch {
+            what: "dates".into(),
+            expected,
+            found: dates.len(),
+        })
+    }
+}
+
+/// Buckets responses by period in one pass: (first key, one histogram per key from first to last).
+fn by_period<T: ScoreValue>(
+    spec: &MetricSpec,
+    scores: &[T],
+    dates: &[NaiveDate],
+    weights: Option<&[f64]>,
+    period: Period,
+    options: &EstimateOptions,
+) -> Result<(i64, Vec<Histogram>)> {
+    check_dates(scores.len(), dates)?;
+    let period = period.validate()?;
+    if dates.is_empty() {
+        return Err(CxError::empty("dates"));
+    }
+    let keys: Vec<i64> = dates.iter().map(|&d| period.key(d)).collect();
+    let (first, last) = (
+        *keys.iter().min().expect("non-empty"),
+        *keys.iter().max().expect("non-empty"),
+    );
+    if last - first >= MAX_PERIODS {
+        return Err(CxError::invalid_argument(
+            "dates",
+            format!("{} to {}", period.start(first), period.end(last)),
+            format!("span more than {MAX_PERIODS} {}s; check for a bad date", period.name()),
+        ));
+    }
+    let codes: Vec<u32> = keys.iter().map(|k| (k - first) as u32).collect();
+    let n_periods = (last - first + 1) as usize;
+    let histograms = Histogram::by_group_codes(spec.scale, scores, &codes, n_periods, weights, options.missing)?;
+    Ok((first, histograms))
+}
+
+/// Scores each period and compares it with the previous one.
+///
+/// ```
+/// use chrono::NaiveDate;
+/// use cx_core::survey::{trend, MetricSpec, TrendOptions};
+///
+/// let d = |m, day| NaiveDate::from_ymd_opt(2025, m, day).unwrap();
+/// let scores = [10.0, 9.0, 2.0, 10.0, 8.0];
+/// let dates = [d(1, 3), d(1, 20), d(1, 31), d(3, 2), d(3, 9)];
+/// let t = trend(&MetricSpec::nps(), &scores, &dates, None, &TrendOptions::default())?;
+/// let labels: Vec<_> = t.rows.iter().map(|r| r.label.as_str()).collect();
+/// assert_eq!(labels, ["2025-01", "2025-02", "2025-03"]);
+/// assert!(t.rows[1].estimate.is_none()); // February had no responses: no NPS, not 0
+/// # Ok::<(), cx_core::CxError>(())
+/// ```
+pub fn trend<T: ScoreValue>(
+    spec: &MetricSpec,
+    scores: &[T],
+    dates: &[NaiveDate],
+    weights: Option<&[f64]>,
+    options: &TrendOptions,
+) -> Result<Trend> {
+    let (first, histograms) = by_period(spec, scores, dates, weights, options.period, &options.estimate)?;
+    trend_from_histograms(spec, first, &histograms, options)
+}
+
+/// A trend from per-period accumulators: `histograms[i]` belongs to period key `first_key + i`.
+pub fn trend_from_histograms(
+    spec: &MetricSpec,
+    first_key: i64,
+    histograms: &[Histogram],
+    options: &TrendOptions,
+) -> Result<Trend> {
+    let period = options.period.validate()?;
+    let mut rows: Vec<TrendRow> = Vec::with_capacity(histograms.len());
+    for (i, h) in histograms.iter().enumerate() {
+        let key = first_key + i as i64;
+        let estimate = if h.n() >= options.min_n.max(1) {
+            match estimate(spec, h, &options.estimate) {
+                Ok(e) => Some(e),
+                Err(CxError::InsufficientData { .. } | CxError::ZeroTotalWeight { .. }) => None,
+                Err(e) => return Err(e),
+            }
+        } else {
+            None
+        };
+        let change = match (i.checked_sub(1).and_then(|j| rows[j].estimate.as_ref()), &estimate) {
+            (Some(_), Some(_)) => match compare(spec, h, &histograms[i - 1], options.compare, options.estimate.level) {
+                Ok(c) => Some(c),
+                Err(CxError::InsufficientData { .. }) => None,
+                Err(e) => return Err(e),
+            },
+            _ => None,
+        };
+        rows.push(TrendRow {
+            label: period.label(key),
+            start: period.start(key),
+            end: period.end(key),
+            n: h.n(),
+            n_missing: h.n_missing(),
+            estimate,
+            change,
+            p_adjusted: None,
+            significant: None,
+        });
+    }
+    let changed: Vec<usize> = (0..rows.len()).filter(|&i| rows[i].change.is_some()).collect();
+    let raw: Vec<f64> = changed
+        .iter()
+        .map(|&i| rows[i].change.as_ref().expect("changed").p_value)
+        .collect();
+    for (&i, p) in changed.iter().zip(adjust_pvalues(&raw, options.adjust)?) {
+        rows[i].p_adjusted = Some(p);
+        rows[i].significant = Some(p < options.alpha);
+    }
+    Ok(Trend {
+        period,
+        rows,
+        n_missing: histograms.iter().map(Histogram::n_missing).sum(),
+    })
+}
+
+/// Options for [`rolling`].
+#[derive(Debug, Clone, Copy, PartialEq, Serialize, Deserialize)]
+pub struct RollingOptions {
+    /// Window length in days, ending on (and including) each evaluation date.
+    pub window_days: u32,
+    /// Evaluate at the last day of each of these periods (e.g. month ends).
+    pub step: Period,
+    /// Interval method, level and missing policy.
+    pub estimate: EstimateOptions,
+    /// Windows with fewer responses get no estimate.
+    pub min_n: u64,
+}
+
+/// One trailing window.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct RollingRow {
+    /// First day of the window.
+    pub start: NaiveDate,
+    /// Last day of the window (the evaluation date).
+    pub end: NaiveDate,
+    /// Responses in the window.
+    pub n: u64,
+    /// The estimate, `None` below `min_n`.
+    pub estimate: Option<Estimate>,
+}
+
+/// Trailing-window estimates (e.g. trailing 90 days at each month end).
+pub fn rolling<T: ScoreValue>(
+    spec: &MetricSpec,
+    scores: &[T],
+    dates: &[NaiveDate],
+    weights: Option<&[f64]>,
+    options: &RollingOptions,
+) -> Result<Vec<RollingRow>> {
+    if options.window_days == 0 {
+        return Err(CxError::invalid_argument(
+            "window_days",
+            0,
+            "a window needs at least one day",
+        ));
+    }
+    let step = options.step.validate()?;
+    let (first_day, daily) = by_period(spec, scores, dates, weights, Period::Day, &options.estimate)?;
+    let day = |key: i64| Period::Day.start(key);
+    let last_day = first_day + daily.len() as i64 - 1;
+    let window = i64::from(options.window_days);
+    let mut rows = Vec::new();
+    for step_key in step.key(day(first_day))..=step.key(day(last_day)) {
+        let end = Period::Day.key(step.end(step_key));
+        let mut h = Histogram::new(spec.scale);
+        for d in (end - window + 1).max(first_day)..=end.min(last_day) {
+            h.merge(&daily[(d - first_day) as usize])?;
+        }
+        let estimate = if h.n() >= options.min_n.max(1) {
+            match estimate(spec, &h, &options.estimate) {
+                Ok(e) => Some(e),
+                Err(CxError::InsufficientData { .. } | CxError::ZeroTotalWeight { .. }) => None,
+                Err(e) => return Err(e),
+            }
+        } else {
+            None
+        };
+        rows.push(RollingRow {
+            start: day(end) - Days::new(u64::from(options.window_days) - 1),
+            end: day(end),
+            n: h.n(),
+            estimate,
+        });
+    }
+    Ok(rows)
+}
+
+/// The rows kept by a deduplication, and how many were dropped.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Deduplicated {
+    /// Indices of the kept rows, ascending.
+    pub kept: Vec<usize>,
+    /// Rows dropped as earlier answers of the same respondent.
+    pub n_dropped: usize,
+}
+
+/// Keeps each respondent's latest response (overall, or within each period when `within` is given); of two
+/// responses on the same date the later row wins.
+///
+/// ```
+/// use chrono::NaiveDate;
+/// use cx_core::survey::latest_per_respondent;
+///
+/// let d = |day| NaiveDate::from_ymd_opt(2025, 1, day).unwrap();
+/// let ids = ["a", "b", "a", "a"];
+/// let dates = [d(5), d(6), d(9), d(2)];
+/// let kept = latest_per_respondent(&ids, &dates, None)?;
+/// assert_eq!(kept.kept, vec![1, 2]);
+/// assert_eq!(kept.n_dropped, 2);
+/// # Ok::<(), cx_core::CxError>(())
+/// ```
+pub fn latest_per_respondent<K: Hash + Eq>(
+    respondents: &[K],
+    dates: &[NaiveDate],
+    within: Option<Period>,
+) -> Result<Deduplicated> {
+    check_dates(respondents.len(), dates)?;
+    let mut latest: HashMap<(&K, i64), usize> = HashMap::with_capacity(respondents.len());
+    for (row, (id, &date)) in respondents.iter().zip(dates).enumerate() {
+        let bucket = within.map_or(0, |p| p.key(date));
+        latest
+            .entry((id, bucket))
+            .and_modify(|kept| {
+                if dates[*kept] <= date {
+                    *kept = row;
+                }
+            })
+            .or_insert(row);
+    }
+    let mut kept: Vec<usize> = latest.into_values().collect();
+    kept.sort_unstable();
+    Ok(Deduplicated {
+        n_dropped: respondents.len() - kept.len(),
+        kept,
+    })
+}
