@@ -1,1 +1,298 @@
-//! placeholder
+//! Invariants that must hold for any data: bounds, merge = concatenation, unit weights = no weights, signed
+//! differences, serde round trips, and slicing that loses nothing.
+
+use chrono::NaiveDate;
+use cx_core::period::Period;
+use cx_core::survey::{
+    CompareMethod, Estimate, EstimateOptions, GroupOptions, Histogram, IntervalMethod, MetricSpec, MissingPolicy,
+    PAdjust, TrendOptions, compare, estimate, latest_per_respondent, score, score_by, trend,
+};
+use proptest::prelude::*;
+
+fn nps_scores(max_len: usize) -> impl Strategy<Value = Vec<f64>> {
+    prop::collection::vec(
+        prop_oneof![10 => (0u8..=10).prop_map(f64::from), 1 => Just(f64::NAN)],
+        0..max_len,
+    )
+}
+
+/// Dyadic weights: their sums are exact in any order, so merged and one-pass states compare bit for bit.
+fn dyadic_weights(len: usize) -> impl Strategy<Value = Vec<f64>> {
+    prop::collection::vec(prop::sample::select(vec![0.25, 0.5, 1.0, 1.5, 2.0, 3.0]), len)
+}
+
+fn scores_and_weights(max_len: usize) -> impl Strategy<Value = (Vec<f64>, Vec<f64>)> {
+    nps_scores(max_len).prop_flat_map(|s| {
+        let n = s.len();
+        (Just(s), dyadic_weights(n))
+    })
+}
+
+fn hist(scores: &[f64], weights: Option<&[f64]>) -> Histogram {
+    Histogram::from_scores(MetricSpec::nps().scale, scores, weights, MissingPolicy::Skip).unwrap()
+}
+
+fn nonempty(scores: &[f64]) -> bool {
+    scores.iter().any(|s| !s.is_nan())
+}
+
+const NPS_METHODS: [&str; 6] = [
+    "wald",
+    "adjusted_wald",
+    "agresti_min",
+    "bonett_price",
+    "tango",
+    "bootstrap",
+];
+
+proptest! {
+    #![proptest_config(ProptestConfig::with_cases(256))]
+
+    #[test]
+    fn nps_and_every_interval_stay_in_bounds(scores in nps_scores(200)) {
+        prop_assume!(nonempty(&scores));
+        for method in NPS_METHODS {
+            let options = EstimateOptions { interval: Some(IntervalMethod::parse(method).unwrap()), ..Default::default() };
+            let e = score(&MetricSpec::nps(), &scores, None, &options).unwrap();
+            prop_assert!((-100.0..=100.0).contains(&e.value));
+            prop_assert!(-100.0 <= e.ci_low && e.ci_low <= e.ci_high && e.ci_high <= 100.0, "{method}: {e:?}");
+            let shares = e.promoters() + e.passives() + e.detractors();
+            prop_assert!((shares - 100.0).abs() < 1e-9);
+        }
+    }
+
+    #[test]
+    fn tango_contains_the_estimate(scores in nps_scores(300)) {
+        prop_assume!(nonempty(&scores));
+        let e = score(&MetricSpec::nps(), &scores, None, &Default::default()).unwrap();
+        prop_assert_eq!(e.method, IntervalMethod::Tango);
+        prop_assert!(e.ci_low <= e.value + 1e-9 && e.value <= e.ci_high + 1e-9, "{:?}", e);
+        prop_assert!(e.ci_low >= -100.0 && e.ci_high <= 100.0);
+    }
+
+    #[test]
+    fn proportion_intervals_contain_the_share(k in 0u64..60, extra in 1u64..60) {
+        let n = k + extra;
+        let spec = MetricSpec::binary_csat();
+        let h = cx_core::survey::histogram_from_category_counts(&spec, n - k, 0, k).unwrap();
+        for method in ["wilson", "jeffreys", "clopper_pearson", "agresti_coull_z2", "agresti_coull_add2", "wald"] {
+            let options = EstimateOptions { interval: Some(IntervalMethod::parse(method).unwrap()), ..Default::default() };
+            let e = estimate(&spec, &h, &options).unwrap();
+            prop_assert!(0.0 <= e.ci_low && e.ci_high <= 100.0, "{method}: {e:?}");
+            if method != "agresti_coull_add2" && method != "agresti_coull_z2" {
+                prop_assert!(e.ci_low <= e.value + 1e-9 && e.value <= e.ci_high + 1e-9, "{method}: {e:?}");
+            }
+        }
+    }
+
+    #[test]
+    fn merging_equals_one_pass((scores, weights) in scores_and_weights(300), split in 0usize..300) {
+        let cut = split.min(scores.len());
+        for w in [None, Some(&weights[..])] {
+            let mut left = hist(&scores[..cut], w.map(|w| &w[..cut]));
+            let right = hist(&scores[cut..], w.map(|w| &w[cut..]));
+            left.merge(&right).unwrap();
+            prop_assert_eq!(&left, &hist(&scores, w));
+            // And in the other order (commutative).
+            let mut r = right.clone();
+            r.merge(&hist(&scores[..cut], w.map(|w| &w[..cut]))).unwrap();
+            prop_assert_eq!(&r, &left);
+        }
+    }
+
+    #[test]
+    fn unit_weights_equal_no_weights(scores in nps_scores(200)) {
+        prop_assume!(nonempty(&scores));
+        let ones = vec![1.0; scores.len()];
+        for method in NPS_METHODS {
+            let options = EstimateOptions { interval: Some(IntervalMethod::parse(method).unwrap()), ..Default::default() };
+            let plain = score(&MetricSpec::nps(), &scores, None, &options).unwrap();
+            let unit = score(&MetricSpec::nps(), &scores, Some(&ones), &options).unwrap();
+            prop_assert_eq!(plain, unit);
+        }
+    }
+
+    #[test]
+    fn scaling_weights_keeps_the_estimate((scores, weights) in scores_and_weights(200)) {
+        prop_assume!(nonempty(&scores));
+        let doubled: Vec<f64> = weights.iter().map(|w| 2.0 * w).collect();
+        let a = score(&MetricSpec::nps(), &scores, Some(&weights), &Default::default()).unwrap();
+        let b = score(&MetricSpec::nps(), &scores, Some(&doubled), &Default::default()).unwrap();
+        prop_assert!((a.value - b.value).abs() < 1e-9);
+        prop_assert!((a.n_effective - b.n_effective).abs() < 1e-9);
+    }
+
+    #[test]
+    fn swapping_samples_flips_the_difference(a in nps_scores(150), b in nps_scores(150)) {
+        prop_assume!(a.iter().filter(|s| !s.is_nan()).count() >= 2 && b.iter().filter(|s| !s.is_nan()).count() >= 2);
+        let spec = MetricSpec::nps();
+        let (ha, hb) = (hist(&a, None), hist(&b, None));
+        for method in [CompareMethod::Wald, CompareMethod::Adjusted] {
+            let ab = compare(&spec, &ha, &hb, Some(method), 0.95).unwrap();
+            let ba = compare(&spec, &hb, &ha, Some(method), 0.95).unwrap();
+            prop_assert_eq!(ab.delta, -ba.delta);
+            prop_assert!((ab.ci_low + ba.ci_high).abs() < 1e-9 && (ab.ci_high + ba.ci_low).abs() < 1e-9);
+            prop_assert!((ab.p_value - ba.p_value).abs() < 1e-12);
+        }
+        // Top-box on the same ratings (as CSAT on 0..10 would be): Newcombe flips too.
+        let mut csat = MetricSpec::csat10();
+        csat.scale = spec.scale;
+        csat.categories.positive = spec.categories.positive;
+        let ab = compare(&csat, &ha, &hb, None, 0.95).unwrap();
+        let ba = compare(&csat, &hb, &ha, None, 0.95).unwrap();
+        prop_assert_eq!(ab.delta, -ba.delta);
+        prop_assert!((ab.ci_low + ba.ci_high).abs() < 1e-9);
+    }
+
+    #[test]
+    fn serde_round_trips((scores, weights) in scores_and_weights(100)) {
+        let h = hist(&scores, Some(&weights));
+        let back: Histogram = serde_json::from_str(&serde_json::to_string(&h).unwrap()).unwrap();
+        prop_assert_eq!(&back, &h);
+        if nonempty(&scores) && h.total_weight() > 0.0 {
+            let e = estimate(&MetricSpec::nps(), &h, &Default::default()).unwrap();
+            let back: Estimate = serde_json::from_str(&serde_json::to_string(&e).unwrap()).unwrap();
+            // Debug form, because an undefined SE is NaN and NaN != NaN.
+            prop_assert_eq!(format!("{back:?}"), format!("{e:?}"));
+        }
+    }
+
+    #[test]
+    fn grouping_equals_separate_passes(scores in nps_scores(200), keys in prop::collection::vec(0u8..5, 200)) {
+        let keys = &keys[..scores.len()];
+        let by = score_by(&MetricSpec::nps(), &scores, keys, None, &GroupOptions {
+            compare_to_rest: Some(CompareMethod::Wald),
+            ..Default::default()
+        }).unwrap();
+        let mut seen = 0;
+        for row in &by.rows {
+            let mine: Vec<f64> = scores.iter().zip(keys).filter(|(_, k)| **k == row.key).map(|(s, _)| *s).collect();
+            let rest: Vec<f64> = scores.iter().zip(keys).filter(|(_, k)| **k != row.key).map(|(s, _)| *s).collect();
+            let alone = score(&MetricSpec::nps(), &mine, None, &Default::default()).unwrap();
+            prop_assert_eq!(&row.estimate, &alone);
+            if let Some(c) = &row.vs_rest {
+                let direct = compare(&MetricSpec::nps(), &hist(&mine, None), &hist(&rest, None), Some(CompareMethod::Wald), 0.95).unwrap();
+                prop_assert_eq!(c, &direct);
+                prop_assert!(row.p_adjusted.unwrap() >= c.p_value);
+            }
+            seen += row.estimate.n + row.estimate.n_missing;
+        }
+        for s in &by.suppressed { seen += s.n + s.n_missing; }
+        prop_assert_eq!(seen as usize, scores.len());
+    }
+
+    #[test]
+    fn trend_rows_account_for_every_response(scores in nps_scores(200), days in prop::collection::vec(0i64..400, 200)) {
+        prop_assume!(!scores.is_empty());
+        let origin = NaiveDate::from_ymd_opt(2024, 11, 15).unwrap();
+        let dates: Vec<NaiveDate> = days[..scores.len()].iter().map(|&d| origin + chrono::TimeDelta::days(d)).collect();
+        for period in [Period::IsoWeek, Period::Month, Period::Quarter { fiscal_start_month: 4 }] {
+            let t = trend(&MetricSpec::nps(), &scores, &dates, None, &TrendOptions {
+                period, adjust: PAdjust::Holm, ..Default::default()
+            }).unwrap();
+            let total: u64 = t.rows.iter().map(|r| r.n + r.n_missing).sum();
+            prop_assert_eq!(total as usize, scores.len());
+            for w in t.rows.windows(2) {
+                prop_assert_eq!(w[0].end + chrono::TimeDelta::days(1), w[1].start);
+                if let (Some(c), Some(a), Some(b)) = (&w[1].change, &w[1].estimate, &w[0].estimate) {
+                    prop_assert!((c.delta - (a.value - b.value)).abs() < 1e-9);
+                }
+            }
+        }
+    }
+
+    #[test]
+    fn dedup_keeps_one_latest_row_per_respondent(ids in prop::collection::vec(0u8..20, 1..100), days in prop::collection::vec(0i64..60, 100)) {
+        let origin = NaiveDate::from_ymd_opt(2025, 1, 1).unwrap();
+        let dates: Vec<NaiveDate> = days[..ids.len()].iter().map(|&d| origin + chrono::TimeDelta::days(d)).collect();
+        let d = latest_per_respondent(&ids, &dates, None).unwrap();
+        let distinct: std::collections::HashSet<_> = ids.iter().collect();
+        prop_assert_eq!(d.kept.len(), distinct.len());
+        prop_assert_eq!(d.kept.len() + d.n_dropped, ids.len());
+        for &k in &d.kept {
+            prop_assert!(ids.iter().zip(&dates).all(|(id, date)| *id != ids[k] || *date <= dates[k]));
+        }
+    }
+}
+
+#[test]
+fn groups_below_min_n_are_reported_not_dropped() {
+    let scores = [10.0, 9.0, 0.0, 10.0, 3.0];
+    let keys = ["a", "a", "a", "a", "b"];
+    let by = score_by(
+        &MetricSpec::nps(),
+        &scores,
+        &keys,
+        None,
+        &GroupOptions {
+            min_n: 2,
+            ..Default::default()
+        },
+    )
+    .unwrap();
+    assert_eq!(by.rows.len(), 1);
+    assert_eq!(by.suppressed.len(), 1);
+    assert_eq!((by.suppressed[0].key, by.suppressed[0].n), ("b", 1));
+    assert!(by.suppressed[0].reason.contains("min_n 2"));
+}
+
+#[test]
+fn trend_flags_a_significant_change_and_leaves_gaps_empty() {
+    let d = |m: u32, day: u32| NaiveDate::from_ymd_opt(2025, m, day).unwrap();
+    let mut scores = Vec::new();
+    let mut dates = Vec::new();
+    for i in 0..200u32 {
+        scores.push(if i % 4 == 0 { 10.0 } else { 2.0 }); // January: −50
+        dates.push(d(1, 1 + i % 28));
+        scores.push(if i % 4 == 0 { 2.0 } else { 10.0 }); // March: +50
+        dates.push(d(3, 1 + i % 28));
+    }
+    let t = trend(&MetricSpec::nps(), &scores, &dates, None, &TrendOptions::default()).unwrap();
+    assert_eq!(t.rows.len(), 3);
+    assert!(t.rows[1].estimate.is_none() && t.rows[1].n == 0);
+    // February is empty, so March has no previous period to compare against.
+    assert!(t.rows[2].change.is_none());
+    let q = trend(
+        &MetricSpec::nps(),
+        &scores,
+        &dates,
+        None,
+        &TrendOptions {
+            period: Period::Quarter { fiscal_start_month: 2 },
+            ..Default::default()
+        },
+    )
+    .unwrap();
+    assert_eq!(
+        q.rows.iter().map(|r| r.label.as_str()).collect::<Vec<_>>(),
+        ["FY2024-Q4", "FY2025-Q1"]
+    );
+    let change = q.rows[1].change.as_ref().unwrap();
+    assert!((change.delta - 100.0).abs() < 1e-9);
+    assert_eq!(q.rows[1].significant, Some(true));
+}
+
+#[test]
+fn rolling_windows_cover_the_trailing_days() {
+    let d = |m: u32, day: u32| NaiveDate::from_ymd_opt(2025, m, day).unwrap();
+    let scores = [10.0, 0.0, 10.0, 10.0];
+    let dates = [d(1, 10), d(2, 20), d(3, 5), d(3, 31)];
+    let rows = cx_core::survey::rolling(
+        &MetricSpec::nps(),
+        &scores,
+        &dates,
+        None,
+        &cx_core::survey::RollingOptions {
+            window_days: 30,
+            step: Period::Month,
+            estimate: Default::default(),
+            min_n: 1,
+        },
+    )
+    .unwrap();
+    assert_eq!(rows.len(), 3);
+    assert_eq!((rows[0].end, rows[0].n), (d(1, 31), 1));
+    assert_eq!((rows[1].start, rows[1].end, rows[1].n), (d(1, 30), d(2, 28), 1));
+    assert_eq!((rows[2].start, rows[2].n), (d(3, 2), 2)); // 2-20 falls out of the window ending 3-31
+    assert_eq!(rows[2].estimate.as_ref().unwrap().value, 100.0);
+}

@@ -23,6 +23,7 @@
 
 pub mod error;
 pub mod period;
+mod serde_util;
 pub mod stats;
 pub mod survey;
 

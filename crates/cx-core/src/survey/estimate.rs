@@ -64,7 +64,8 @@ pub struct Estimate {
     pub scoring: Scoring,
     /// NPS / net in points (−100..100), top-box in percent, mean on the scale.
     pub value: f64,
-    /// Standard error, in the unit of `value`.
+    /// Standard error, in the unit of `value`; NaN when undefined (a weighted sample of one response).
+    #[serde(with = "crate::serde_util::nan_as_null")]
     pub se: f64,
     /// Lower confidence limit, in the unit of `value`.
     pub ci_low: f64,
