@@ -296,3 +296,53 @@ fn rolling_windows_cover_the_trailing_days() {
     assert_eq!((rows[2].start, rows[2].n), (d(3, 2), 2)); // 2-20 falls out of the window ending 3-31
     assert_eq!(rows[2].estimate.as_ref().unwrap().value, 100.0);
 }
+
+/// The obvious classification of one score, to check the fast path's bit tricks against.
+fn naive_bin(x: f64, min: i32, max: i32) -> Result<Option<usize>, ()> {
+    if x.is_nan() {
+        Ok(None)
+    } else if x >= f64::from(min) && x <= f64::from(max) && x.fract() == 0.0 {
+        Ok(Some((x - f64::from(min)) as usize))
+    } else {
+        Err(())
+    }
+}
+
+fn adversarial_float() -> impl Strategy<Value = f64> {
+    prop_oneof![
+        (-3i32..20).prop_map(f64::from),
+        Just(-0.0),
+        Just(f64::from_bits(u64::MAX)), // a NaN whose bits are all ones
+        Just(f64::from_bits(0x7ff8_0000_0000_0001)),
+        Just(f64::INFINITY),
+        Just(f64::NEG_INFINITY),
+        Just(f64::MIN_POSITIVE / 2.0), // subnormal
+        Just(4_503_599_627_370_496.0),
+        Just(1e300),
+        Just(-1e300),
+        (-3i32..20).prop_map(|k| f64::from(k) + 0.5),
+        (-3i32..20).prop_map(|k| f64::from(k) + 1e-9),
+        any::<f64>(),
+    ]
+}
+
+proptest! {
+    #![proptest_config(ProptestConfig::with_cases(2000))]
+
+    #[test]
+    fn fast_bin_test_agrees_with_a_naive_classifier(x in adversarial_float(), min in -2i32..3, width in 1i32..12) {
+        let scale = cx_core::survey::Scale { min, max: min + width };
+        let fast = Histogram::from_scores(scale, &[x, x, x, x, x], None, MissingPolicy::Skip);
+        let fast32 = Histogram::from_scores(scale, &[x as f32; 5], None, MissingPolicy::Skip);
+        match naive_bin(x, scale.min, scale.max) {
+            Ok(None) => prop_assert_eq!(fast.unwrap().n_missing(), 5),
+            Ok(Some(bin)) => prop_assert_eq!(fast.unwrap().counts()[bin], 5),
+            Err(()) => prop_assert!(fast.is_err(), "{x} accepted on {scale}"),
+        }
+        match naive_bin(f64::from(x as f32), scale.min, scale.max) {
+            Ok(None) => prop_assert_eq!(fast32.unwrap().n_missing(), 5),
+            Ok(Some(bin)) => prop_assert_eq!(fast32.unwrap().counts()[bin], 5),
+            Err(()) => prop_assert!(fast32.is_err()),
+        }
+    }
+}

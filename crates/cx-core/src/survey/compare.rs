@@ -292,8 +292,9 @@ pub fn compare_paired<T: ScoreValue>(
         });
     }
     let scale = spec.scale;
+    let lookup = T::lookup(scale);
     let point = |row: usize, score: T| -> Result<Option<i32>> {
-        let bin = match score.bin(scale.min, scale.points()) {
+        let bin = match score.bin(&lookup) {
             Some(bin) => Some(bin),
             None => classify_slow(score.to_f64(), row, scale, missing)?,
         };

@@ -57,32 +57,79 @@ impl MissingPolicy {
 ///
 /// Float NaN is a missing value; integers are never missing.
 pub trait ScoreValue: Copy + Send + Sync {
-    /// The bin of this score on a scale starting at `min` with `points` bins, or `None` if it is missing,
-    /// off the scale or fractional (the slow path then says which).
-    fn bin(self, min: i32, points: usize) -> Option<usize>;
+    /// Per-scale data prepared once per pass, so the per-score test is a few integer operations.
+    type Lookup;
+
+    /// Prepares the lookup for a scale.
+    fn lookup(scale: Scale) -> Self::Lookup;
+
+    /// The candidate bin of this score and whether it is valid (false if the score is missing, off the scale
+    /// or fractional; the slow path then says which). A pair, so hot loops can combine validity with `&`
+    /// instead of branching per score. A valid candidate is always below the number of points.
+    fn bin_candidate(self, lookup: &Self::Lookup) -> (usize, bool);
+
+    /// The bin of this score, or `None` when it is not a valid point of the scale.
+    #[inline(always)]
+    fn bin(self, lookup: &Self::Lookup) -> Option<usize> {
+        let (bin, valid) = self.bin_candidate(lookup);
+        valid.then_some(bin)
+    }
+
     /// The value as `f64`, for error messages and the slow path.
     fn to_f64(self) -> f64;
 }
 
+/// The bit pattern of every point of a scale, indexed by bin and padded to a power of two.
+#[derive(Debug, Clone)]
+pub struct FloatLookup {
+    min: f64,
+    points: usize,
+    mask: usize,
+    bits: Vec<u64>,
+}
+
 impl ScoreValue for f64 {
-    #[inline(always)]
-    fn bin(self, min: i32, points: usize) -> Option<usize> {
-        let offset = self - f64::from(min);
-        // `as usize` saturates (NaN → 0, negatives → 0), so one comparison of the round trip rejects NaN,
-        // negatives and fractions, and one bound check rejects values above the scale.
-        let bin = offset as usize;
-        (bin < points && bin as f64 == offset).then_some(bin)
+    type Lookup = FloatLookup;
+
+    fn lookup(scale: Scale) -> FloatLookup {
+        let points = scale.points();
+        let size = points.next_power_of_two();
+        FloatLookup {
+            min: f64::from(scale.min),
+            points,
+            mask: size - 1,
+            bits: (0..size).map(|bin| scale.value(bin).to_bits()).collect(),
+        }
     }
+
+    #[inline(always)]
+    fn bin_candidate(self, l: &FloatLookup) -> (usize, bool) {
+        // Adding 2⁵² puts round(score − min) in the low mantissa bits: a candidate bin without a float→int
+        // conversion (Rust's saturating `as` costs several times more here). The score is valid exactly when
+        // its bits equal those of that point of the scale, an integer comparison that also rejects NaN,
+        // fractions and values off the scale (−0.0 takes the slow path, which accepts it).
+        const TWO_52: f64 = 4_503_599_627_370_496.0;
+        let bin = ((self - l.min) + TWO_52).to_bits() as usize & l.mask;
+        (bin, (l.bits[bin] == self.to_bits()) & (bin < l.points))
+    }
+
     fn to_f64(self) -> f64 {
         self
     }
 }
 
 impl ScoreValue for f32 {
-    #[inline(always)]
-    fn bin(self, min: i32, points: usize) -> Option<usize> {
-        f64::from(self).bin(min, points)
+    type Lookup = FloatLookup;
+
+    fn lookup(scale: Scale) -> FloatLookup {
+        f64::lookup(scale)
     }
+
+    #[inline(always)]
+    fn bin_candidate(self, lookup: &FloatLookup) -> (usize, bool) {
+        f64::from(self).bin_candidate(lookup)
+    }
+
     fn to_f64(self) -> f64 {
         f64::from(self)
     }
@@ -91,11 +138,18 @@ impl ScoreValue for f32 {
 macro_rules! integer_score {
     ($($t:ty),*) => {$(
         impl ScoreValue for $t {
-            #[inline(always)]
-            fn bin(self, min: i32, points: usize) -> Option<usize> {
-                let offset = (self as i128 - i128::from(min)) as u128;
-                (offset < points as u128).then_some(offset as usize)
+            type Lookup = (i128, u128);
+
+            fn lookup(scale: Scale) -> (i128, u128) {
+                (i128::from(scale.min), scale.points() as u128)
             }
+
+            #[inline(always)]
+            fn bin_candidate(self, &(min, points): &(i128, u128)) -> (usize, bool) {
+                let offset = (self as i128 - min) as u128;
+                (offset as usize, offset < points)
+            }
+
             fn to_f64(self) -> f64 {
                 self as f64
             }
@@ -327,18 +381,41 @@ impl Grouping for Grouped<'_> {
     }
     #[inline(always)]
     fn group(self, row: usize) -> Result<usize> {
-        let code = self.codes[row];
-        let g = code as usize;
+        let g = self.codes[row] as usize;
         if g < self.n_groups {
             Ok(g)
         } else {
-            Err(CxError::InvalidGroupCode {
-                code,
-                index: row,
-                n_groups: self.n_groups,
-            })
+            Err(bad_code(self.codes[row], row, self.n_groups))
         }
     }
+}
+
+#[cold]
+#[inline(never)]
+fn bad_code(code: u32, index: usize, n_groups: usize) -> CxError {
+    CxError::InvalidGroupCode { code, index, n_groups }
+}
+
+/// Where a row goes: its bin, or nowhere because it is missing and the policy skips it.
+#[inline(always)]
+fn locate<T: ScoreValue>(
+    score: T,
+    row: usize,
+    lookup: &T::Lookup,
+    scale: Scale,
+    missing: MissingPolicy,
+) -> Result<Option<usize>> {
+    match score.bin(lookup) {
+        Some(bin) => Ok(Some(bin)),
+        None => locate_slow(score.to_f64(), row, scale, missing),
+    }
+}
+
+/// Kept out of line so the hot loops stay small; only missing or bad scores get here.
+#[cold]
+#[inline(never)]
+fn locate_slow(value: f64, row: usize, scale: Scale, missing: MissingPolicy) -> Result<Option<usize>> {
+    classify_slow(value, row, scale, missing)
 }
 
 /// The one pass: validates every score (and weight), fills per-group bins, and builds the histograms only if
@@ -351,22 +428,17 @@ fn tally<T: ScoreValue, G: Grouping>(
     missing: MissingPolicy,
 ) -> Result<Vec<Histogram>> {
     let points = scale.points();
+    let lookup = T::lookup(scale);
     let n_groups = grouping.n_groups();
     let mut counts = vec![0u64; n_groups * points];
     let mut n_missing = vec![0u64; n_groups];
-    let locate = |row: usize, score: T| -> Result<Option<usize>> {
-        match score.bin(scale.min, points) {
-            Some(bin) => Ok(Some(bin)),
-            None => classify_slow(score.to_f64(), row, scale, missing),
-        }
-    };
     let mut weight_sums = None;
     match weights {
-        None if n_groups == 1 => count_unweighted(scores, &mut counts, &mut n_missing[0], &locate)?,
+        None if n_groups == 1 => count_unweighted(scores, &lookup, scale, missing, &mut counts, &mut n_missing[0])?,
         None => {
             for (row, &score) in scores.iter().enumerate() {
                 let g = grouping.group(row)?;
-                match locate(row, score)? {
+                match locate(score, row, &lookup, scale, missing)? {
                     Some(bin) => counts[g * points + bin] += 1,
                     None => n_missing[g] += 1,
                 }
@@ -379,7 +451,7 @@ fn tally<T: ScoreValue, G: Grouping>(
             let mut all_unit = true;
             for (row, (&score, &w)) in scores.iter().zip(weights).enumerate() {
                 let g = grouping.group(row)?;
-                let Some(bin) = locate(row, score)? else {
+                let Some(bin) = locate(score, row, &lookup, scale, missing)? else {
                     n_missing[g] += 1;
                     continue;
                 };
@@ -413,38 +485,75 @@ fn tally<T: ScoreValue, G: Grouping>(
         .collect())
 }
 
-/// The hot loop for ungrouped, unweighted scores: four independent count lanes so that runs of equal scores do
-/// not serialise on one counter, summed at the end.
+/// The hot loop for ungrouped, unweighted scores. Four independent count lanes keep runs of equal scores from
+/// serialising on one counter; a block of four valid scores (the common case) takes one branch.
 fn count_unweighted<T: ScoreValue>(
     scores: &[T],
+    lookup: &T::Lookup,
+    scale: Scale,
+    missing: MissingPolicy,
     counts: &mut [u64],
     n_missing: &mut u64,
-    locate: &impl Fn(usize, T) -> Result<Option<usize>>,
 ) -> Result<()> {
-    const LANES: usize = 4;
     let points = counts.len();
-    let mut lanes = vec![0u64; LANES * points];
-    let mut missing = 0u64;
-    let mut chunks = scores.chunks_exact(LANES);
-    for (c, chunk) in chunks.by_ref().enumerate() {
-        for (lane, &score) in chunk.iter().enumerate() {
-            match locate(c * LANES + lane, score)? {
-                Some(bin) => lanes[lane * points + bin] += 1,
-                None => missing += 1,
-            }
+    let mut lanes = [
+        vec![0u64; points],
+        vec![0u64; points],
+        vec![0u64; points],
+        vec![0u64; points],
+    ];
+    let mut skipped = 0u64;
+    let mut blocks = scores.chunks_exact(4);
+    for (b, block) in blocks.by_ref().enumerate() {
+        let [l0, l1, l2, l3] = &mut lanes;
+        let (i0, v0) = block[0].bin_candidate(lookup);
+        let (i1, v1) = block[1].bin_candidate(lookup);
+        let (i2, v2) = block[2].bin_candidate(lookup);
+        let (i3, v3) = block[3].bin_candidate(lookup);
+        if v0 & v1 & v2 & v3 {
+            l0[i0] += 1;
+            l1[i1] += 1;
+            l2[i2] += 1;
+            l3[i3] += 1;
+        } else {
+            count_block_slow(block, b * 4, lookup, scale, missing, l0, &mut skipped)?;
         }
     }
-    let start = scores.len() - chunks.remainder().len();
-    for (i, &score) in chunks.remainder().iter().enumerate() {
-        match locate(start + i, score)? {
-            Some(bin) => lanes[bin] += 1,
-            None => missing += 1,
-        }
-    }
+    let start = scores.len() - blocks.remainder().len();
+    count_block_slow(
+        blocks.remainder(),
+        start,
+        lookup,
+        scale,
+        missing,
+        &mut lanes[0],
+        &mut skipped,
+    )?;
     for (bin, total) in counts.iter_mut().enumerate() {
-        *total = (0..LANES).map(|lane| lanes[lane * points + bin]).sum();
+        *total = lanes.iter().map(|lane| lane[bin]).sum();
     }
-    *n_missing = missing;
+    *n_missing = skipped;
+    Ok(())
+}
+
+/// A block with a missing or bad score, one row at a time.
+#[cold]
+#[inline(never)]
+fn count_block_slow<T: ScoreValue>(
+    block: &[T],
+    start: usize,
+    lookup: &T::Lookup,
+    scale: Scale,
+    missing: MissingPolicy,
+    lane: &mut [u64],
+    skipped: &mut u64,
+) -> Result<()> {
+    for (i, &score) in block.iter().enumerate() {
+        match locate(score, start + i, lookup, scale, missing)? {
+            Some(bin) => lane[bin] += 1,
+            None => *skipped += 1,
+        }
+    }
     Ok(())
 }
 
