@@ -13,11 +13,40 @@ use std::error::Error;
 
 const ROWS: usize = 4_000;
 
-/// (segment, share of responses, survey weight, NPS category probabilities before/after the fix).
-const SEGMENTS: [(&str, f64, f64, [f64; 3], [f64; 3]); 3] = [
-    ("enterprise", 0.25, 1.6, [0.15, 0.30, 0.55], [0.14, 0.30, 0.56]),
-    ("mid_market", 0.35, 1.0, [0.25, 0.35, 0.40], [0.22, 0.35, 0.43]),
-    ("smb", 0.40, 0.6, [0.42, 0.33, 0.25], [0.22, 0.33, 0.45]),
+/// A customer segment of the synthetic population.
+struct Segment {
+    name: &'static str,
+    /// Share of all responses.
+    share: f64,
+    /// Survey weight correcting its over- or under-sampling.
+    weight: f64,
+    /// Probabilities of detractor, passive, promoter before and after the onboarding fix.
+    before: [f64; 3],
+    after: [f64; 3],
+}
+
+const SEGMENTS: [Segment; 3] = [
+    Segment {
+        name: "enterprise",
+        share: 0.25,
+        weight: 1.6,
+        before: [0.15, 0.30, 0.55],
+        after: [0.14, 0.30, 0.56],
+    },
+    Segment {
+        name: "mid_market",
+        share: 0.35,
+        weight: 1.0,
+        before: [0.25, 0.35, 0.40],
+        after: [0.22, 0.35, 0.43],
+    },
+    Segment {
+        name: "smb",
+        share: 0.40,
+        weight: 0.6,
+        before: [0.42, 0.33, 0.25],
+        after: [0.22, 0.33, 0.45],
+    },
 ];
 
 fn pick(rng: &mut impl RngExt, probabilities: &[f64]) -> usize {
@@ -32,15 +61,32 @@ fn pick(rng: &mut impl RngExt, probabilities: &[f64]) -> usize {
 }
 
 fn main() -> Result<(), Box<dyn Error>> {
-    let output = std::env::args().nth(1).unwrap_or_else(|| "data/sample/survey_responses.csv".into());
+    let output = std::env::args()
+        .nth(1)
+        .unwrap_or_else(|| "data/sample/survey_responses.csv".into());
     let mut rng = rand_chacha::ChaCha8Rng::seed_from_u64(20_250_101);
     let mut out = csv::Writer::from_path(&output)?;
-    out.write_record(["response_id", "respondent_id", "date", "segment", "weight", "nps", "csat", "ces"])?;
+    out.write_record([
+        "response_id",
+        "respondent_id",
+        "date",
+        "segment",
+        "weight",
+        "nps",
+        "csat",
+        "ces",
+    ])?;
     let start = NaiveDate::from_ymd_opt(2025, 1, 1).expect("valid date");
     let fix_ships = NaiveDate::from_ymd_opt(2025, 7, 1).expect("valid date");
     for response in 0..ROWS {
-        let segment = pick(&mut rng, &SEGMENTS.map(|s| s.1));
-        let (name, _, weight, before, after) = SEGMENTS[segment];
+        let segment = pick(&mut rng, &SEGMENTS.map(|s| s.share));
+        let Segment {
+            name,
+            weight,
+            before,
+            after,
+            ..
+        } = SEGMENTS[segment];
         let date = start + TimeDelta::days(rng.random_range(0..365));
         let category = pick(&mut rng, if date < fix_ships { &before } else { &after });
         let nps: u8 = match category {
@@ -52,8 +98,16 @@ fn main() -> Result<(), Box<dyn Error>> {
         let csat = (1 + nps / 3 + rng.random_range(0..=1)).min(5);
         let ces = (1 + nps * 6 / 10 + rng.random_range(0..=1)).min(7);
         // About 3% skipped the NPS question; 2% skipped CES.
-        let nps_text = if rng.random::<f64>() < 0.03 { String::new() } else { nps.to_string() };
-        let ces_text = if rng.random::<f64>() < 0.02 { String::new() } else { ces.to_string() };
+        let nps_text = if rng.random::<f64>() < 0.03 {
+            String::new()
+        } else {
+            nps.to_string()
+        };
+        let ces_text = if rng.random::<f64>() < 0.02 {
+            String::new()
+        } else {
+            ces.to_string()
+        };
         // 2,600 respondents for 4,000 responses: some answer more than once.
         let respondent = format!("R{:04}", rng.random_range(0..2_600) + 10_000 * (segment as u32));
         out.write_record([

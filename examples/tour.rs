@@ -9,8 +9,8 @@
 use chrono::NaiveDate;
 use cx_core::period::Period;
 use cx_core::survey::{
-    self, latest_per_respondent, margin_of_error, rolling, sample_size_for_margin, score_by, trend, CompareMethod,
-    Estimate, EstimateOptions, GroupOptions, MetricSpec, PAdjust, RollingOptions, TrendOptions,
+    self, CompareMethod, Estimate, EstimateOptions, GroupOptions, MetricSpec, PAdjust, RollingOptions, TrendOptions,
+    latest_per_respondent, margin_of_error, rolling, sample_size_for_margin, score_by, trend,
 };
 use std::error::Error;
 
@@ -28,7 +28,12 @@ struct Responses {
 fn load(path: &str) -> Result<Responses, Box<dyn Error>> {
     let mut reader = csv::Reader::from_path(path)?;
     let headers = reader.headers()?.clone();
-    let column = |name: &str| headers.iter().position(|h| h == name).ok_or(format!("{path}: no column `{name}`"));
+    let column = |name: &str| {
+        headers
+            .iter()
+            .position(|h| h == name)
+            .ok_or(format!("{path}: no column `{name}`"))
+    };
     let (rid, date, seg, w, nps, csat, ces) = (
         column("respondent_id")?,
         column("date")?,
@@ -39,7 +44,11 @@ fn load(path: &str) -> Result<Responses, Box<dyn Error>> {
         column("ces")?,
     );
     let number = |text: &str| -> Result<f64, Box<dyn Error>> {
-        if text.is_empty() { Ok(f64::NAN) } else { Ok(text.parse()?) }
+        if text.is_empty() {
+            Ok(f64::NAN)
+        } else {
+            Ok(text.parse()?)
+        }
     };
     let mut r = Responses {
         respondents: vec![],
@@ -54,7 +63,8 @@ fn load(path: &str) -> Result<Responses, Box<dyn Error>> {
         let record = record?;
         let at = |e: Box<dyn Error>| format!("{path}, data row {}: {e}", line + 1);
         r.respondents.push(record[rid].to_string());
-        r.dates.push(NaiveDate::parse_from_str(&record[date], "%Y-%m-%d").map_err(|e| at(e.into()))?);
+        r.dates
+            .push(NaiveDate::parse_from_str(&record[date], "%Y-%m-%d").map_err(|e| at(e.into()))?);
         r.segments.push(record[seg].to_string());
         r.weights.push(number(&record[w]).map_err(at)?);
         r.nps.push(number(&record[nps]).map_err(at)?);
@@ -81,10 +91,16 @@ fn headline(label: &str, unit: &str, e: &Estimate) {
 }
 
 fn main() -> Result<(), Box<dyn Error>> {
-    let path = std::env::args().nth(1).unwrap_or_else(|| "data/sample/survey_responses.csv".into());
+    let path = std::env::args()
+        .nth(1)
+        .unwrap_or_else(|| "data/sample/survey_responses.csv".into());
     let r = load(&path)?;
     let nps = MetricSpec::nps();
-    println!("cx {} tour: {} survey responses from {path}\n", cx_core::VERSION, r.nps.len());
+    println!(
+        "cx {} tour: {} survey responses from {path}\n",
+        cx_core::VERSION,
+        r.nps.len()
+    );
 
     println!("Headline metrics (value, interval, method)");
     let default = EstimateOptions::default();
@@ -106,18 +122,39 @@ fn main() -> Result<(), Box<dyn Error>> {
         weighted.design_effect,
         100.0 * (1.0 - 1.0 / weighted.design_effect)
     );
-    headline("CSAT (% 4-5 of 1-5)", "%", &survey::score(&MetricSpec::csat(), &r.csat, None, &default)?);
-    headline("CES 2.0 mean (1-7)", "", &survey::score(&MetricSpec::ces2_mean(), &r.ces, None, &default)?);
-    headline("CES 2.0 % agree (5-7)", "%", &survey::score(&MetricSpec::ces2_agree(), &r.ces, None, &default)?);
+    headline(
+        "CSAT (% 4-5 of 1-5)",
+        "%",
+        &survey::score(&MetricSpec::csat(), &r.csat, None, &default)?,
+    );
+    headline(
+        "CES 2.0 mean (1-7)",
+        "",
+        &survey::score(&MetricSpec::ces2_mean(), &r.ces, None, &default)?,
+    );
+    headline(
+        "CES 2.0 % agree (5-7)",
+        "%",
+        &survey::score(&MetricSpec::ces2_agree(), &r.ces, None, &default)?,
+    );
 
     println!("\nNPS by segment, each against all other responses (Holm-adjusted p)");
-    let by = score_by(&nps, &r.nps, &r.segments, None, &GroupOptions {
-        compare_to_rest: Some(CompareMethod::Wald),
-        adjust: PAdjust::Holm,
-        min_n: 30,
-        ..Default::default()
-    })?;
-    println!("  {:<12} {:>6} {:>17} {:>6} {:>14} {:>8}", "segment", "NPS", "95% interval", "n", "vs rest", "p adj");
+    let by = score_by(
+        &nps,
+        &r.nps,
+        &r.segments,
+        None,
+        &GroupOptions {
+            compare_to_rest: Some(CompareMethod::Wald),
+            adjust: PAdjust::Holm,
+            min_n: 30,
+            ..Default::default()
+        },
+    )?;
+    println!(
+        "  {:<12} {:>6} {:>17} {:>6} {:>14} {:>8}",
+        "segment", "NPS", "95% interval", "n", "vs rest", "p adj"
+    );
     for row in &by.rows {
         let c = row.vs_rest.as_ref().expect("compared");
         println!(
@@ -145,12 +182,21 @@ fn main() -> Result<(), Box<dyn Error>> {
             .map(|((n, d), _)| (*n, *d))
             .unzip();
         println!("\nMonthly NPS, {segment} (change vs previous month; * = significant at 5% after Holm)");
-        let t = trend(&nps, &scores, &dates, None, &TrendOptions {
-            period: Period::Month,
-            adjust: PAdjust::Holm,
-            ..Default::default()
-        })?;
-        println!("  {:<8} {:>6} {:>17} {:>5} {:>8} {:>8}", "month", "NPS", "95% interval", "n", "change", "p adj");
+        let t = trend(
+            &nps,
+            &scores,
+            &dates,
+            None,
+            &TrendOptions {
+                period: Period::Month,
+                adjust: PAdjust::Holm,
+                ..Default::default()
+            },
+        )?;
+        println!(
+            "  {:<8} {:>6} {:>17} {:>5} {:>8} {:>8}",
+            "month", "NPS", "95% interval", "n", "change", "p adj"
+        );
         for row in &t.rows {
             let Some(e) = &row.estimate else {
                 println!("  {:<8} {:>6} (n = {})", row.label, "-", row.n);
@@ -159,7 +205,13 @@ fn main() -> Result<(), Box<dyn Error>> {
             let change = row.change.as_ref().map_or("".into(), |c| format!("{:+8.1}", c.delta));
             let p = row.p_adjusted.map_or("".into(), |p| format!("{p:8.4}"));
             let flag = if row.significant == Some(true) { "  *" } else { "" };
-            println!("  {:<8} {:6.1} {} {:5} {change:>8} {p:>8}{flag}", row.label, e.value, interval(e), e.n);
+            println!(
+                "  {:<8} {:6.1} {} {:5} {change:>8} {p:>8}{flag}",
+                row.label,
+                e.value,
+                interval(e),
+                e.n
+            );
         }
     }
 
@@ -168,30 +220,62 @@ fn main() -> Result<(), Box<dyn Error>> {
     let kept = latest_per_respondent(&r.respondents, &r.dates, Some(fiscal_quarter))?;
     let pick = |v: &[f64]| kept.kept.iter().map(|&i| v[i]).collect::<Vec<_>>();
     let dates: Vec<NaiveDate> = kept.kept.iter().map(|&i| r.dates[i]).collect();
-    println!("  {} repeat answers set aside, {} kept", kept.n_dropped, kept.kept.len());
-    let q = trend(&nps, &pick(&r.nps), &dates, None, &TrendOptions {
-        period: fiscal_quarter,
-        ..Default::default()
-    })?;
+    println!(
+        "  {} repeat answers set aside, {} kept",
+        kept.n_dropped,
+        kept.kept.len()
+    );
+    let q = trend(
+        &nps,
+        &pick(&r.nps),
+        &dates,
+        None,
+        &TrendOptions {
+            period: fiscal_quarter,
+            ..Default::default()
+        },
+    )?;
     for row in &q.rows {
         if let Some(e) = &row.estimate {
             let change = row.change.as_ref().map_or("".into(), |c| {
-                format!("change {:+.1} [{:.1}, {:.1}], p = {:.4}", c.delta, c.ci_low, c.ci_high, c.p_value)
+                format!(
+                    "change {:+.1} [{:.1}, {:.1}], p = {:.4}",
+                    c.delta, c.ci_low, c.ci_high, c.p_value
+                )
             });
-            println!("  {:<10} {:6.1} {}  n = {:4}  {change}", row.label, e.value, interval(e), e.n);
+            println!(
+                "  {:<10} {:6.1} {}  n = {:4}  {change}",
+                row.label,
+                e.value,
+                interval(e),
+                e.n
+            );
         }
     }
 
     println!("\nTrailing 90-day NPS at each month end");
-    let rows = rolling(&nps, &r.nps, &r.dates, None, &RollingOptions {
-        window_days: 90,
-        step: Period::Month,
-        estimate: default,
-        min_n: 30,
-    })?;
+    let rows = rolling(
+        &nps,
+        &r.nps,
+        &r.dates,
+        None,
+        &RollingOptions {
+            window_days: 90,
+            step: Period::Month,
+            estimate: default,
+            min_n: 30,
+        },
+    )?;
     for row in rows.iter().filter(|row| row.estimate.is_some()) {
         let e = row.estimate.as_ref().expect("filtered");
-        println!("  {} .. {}  {:6.1} {}  n = {}", row.start, row.end, e.value, interval(e), e.n);
+        println!(
+            "  {} .. {}  {:6.1} {}  n = {}",
+            row.start,
+            row.end,
+            e.value,
+            interval(e),
+            e.n
+        );
     }
 
     println!("\nPlanning");
