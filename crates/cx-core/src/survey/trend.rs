@@ -16,6 +16,24 @@ use std::hash::Hash;
 /// Trends longer than this many periods are refused: they usually mean a bad date (year 9999) in the input.
 pub const MAX_PERIODS: i64 = 100_000;
 
+/// The estimate of a period or window, or `None` when it has fewer than `min_n` responses or too little data
+/// for the interval (a row that shows its n instead of a number; empty is not zero).
+fn estimate_if_enough(
+    spec: &MetricSpec,
+    h: &Histogram,
+    min_n: u64,
+    options: &EstimateOptions,
+) -> Result<Option<Estimate>> {
+    if h.n() < min_n.max(1) {
+        return Ok(None);
+    }
+    match estimate(spec, h, options) {
+        Ok(e) => Ok(Some(e)),
+        Err(CxError::InsufficientData { .. } | CxError::ZeroTotalWeight { .. }) => Ok(None),
+        Err(e) => Err(e),
+    }
+}
+
 /// Options for [`trend`].
 #[derive(Debug, Clone, Copy, PartialEq, Serialize, Deserialize)]
 pub struct TrendOptions {
@@ -161,15 +179,7 @@ pub fn trend_from_histograms(
     let mut rows: Vec<TrendRow> = Vec::with_capacity(histograms.len());
     for (i, h) in histograms.iter().enumerate() {
         let key = first_key + i as i64;
-        let estimate = if h.n() >= options.min_n.max(1) {
-            match estimate(spec, h, &options.estimate) {
-                Ok(e) => Some(e),
-                Err(CxError::InsufficientData { .. } | CxError::ZeroTotalWeight { .. }) => None,
-                Err(e) => return Err(e),
-            }
-        } else {
-            None
-        };
+        let estimate = estimate_if_enough(spec, h, options.min_n, &options.estimate)?;
         let change = match (i.checked_sub(1).and_then(|j| rows[j].estimate.as_ref()), &estimate) {
             (Some(_), Some(_)) => match compare(spec, h, &histograms[i - 1], options.compare, options.estimate.level) {
                 Ok(c) => Some(c),
@@ -259,15 +269,7 @@ pub fn rolling<T: ScoreValue>(
         for d in (end - window + 1).max(first_day)..=end.min(last_day) {
             h.merge(&daily[(d - first_day) as usize])?;
         }
-        let estimate = if h.n() >= options.min_n.max(1) {
-            match estimate(spec, &h, &options.estimate) {
-                Ok(e) => Some(e),
-                Err(CxError::InsufficientData { .. } | CxError::ZeroTotalWeight { .. }) => None,
-                Err(e) => return Err(e),
-            }
-        } else {
-            None
-        };
+        let estimate = estimate_if_enough(spec, &h, options.min_n, &options.estimate)?;
         rows.push(RollingRow {
             start: day(end) - Days::new(u64::from(options.window_days) - 1),
             end: day(end),
