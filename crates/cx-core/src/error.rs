@@ -183,6 +183,19 @@ impl CxError {
         }
     }
 
+    /// `Ok(())` when `found == expected`, else [`CxError::LengthMismatch`] naming the input `what`.
+    pub fn check_len(what: &str, expected: usize, found: usize) -> Result<()> {
+        if found == expected {
+            Ok(())
+        } else {
+            Err(CxError::LengthMismatch {
+                what: what.into(),
+                expected,
+                found,
+            })
+        }
+    }
+
     /// Shorthand for [`CxError::EmptyInput`].
     pub fn empty(what: impl Into<String>) -> Self {
         CxError::EmptyInput { what: what.into() }

@@ -284,13 +284,7 @@ pub fn compare_paired<T: ScoreValue>(
     level: f64,
     missing: MissingPolicy,
 ) -> Result<PairedComparison> {
-    if pre.len() != post.len() {
-        return Err(CxError::LengthMismatch {
-            what: "post".into(),
-            expected: pre.len(),
-            found: post.len(),
-        });
-    }
+    CxError::check_len("post", pre.len(), post.len())?;
     let scale = spec.scale;
     let lookup = T::lookup(scale);
     let point = |row: usize, score: T| -> Result<Option<i32>> {

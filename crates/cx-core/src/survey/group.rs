@@ -97,13 +97,7 @@ pub fn score_by<T: ScoreValue, K: Hash + Eq + Ord + Clone>(
     weights: Option<&[f64]>,
     options: &GroupOptions,
 ) -> Result<GroupedEstimates<K>> {
-    if keys.len() != scores.len() {
-        return Err(CxError::LengthMismatch {
-            what: "group keys".into(),
-            expected: scores.len(),
-            found: keys.len(),
-        });
-    }
+    CxError::check_len("group keys", scores.len(), keys.len())?;
     let mut index: HashMap<&K, u32> = HashMap::new();
     let mut distinct: Vec<K> = Vec::new();
     let codes: Vec<u32> = keys
@@ -146,13 +140,7 @@ pub fn estimate_groups<K: Ord + Clone>(
     histograms: Vec<Histogram>,
     options: &GroupOptions,
 ) -> Result<GroupedEstimates<K>> {
-    if keys.len() != histograms.len() {
-        return Err(CxError::LengthMismatch {
-            what: "group histograms".into(),
-            expected: keys.len(),
-            found: histograms.len(),
-        });
-    }
+    CxError::check_len("group histograms", keys.len(), histograms.len())?;
     let n_missing = histograms.iter().map(Histogram::n_missing).sum();
     let rest = options
         .compare_to_rest

@@ -159,6 +159,10 @@ macro_rules! integer_score {
 integer_score!(i8, i16, i32, i64, u8, u16, u32, u64);
 
 /// Classifies a score the fast path rejected: missing (Ok(None) under `skip`) or a typed error.
+///
+/// Kept out of line so the hot loops stay small; only missing or bad scores get here.
+#[cold]
+#[inline(never)]
 pub(crate) fn classify_slow(value: f64, index: usize, scale: Scale, missing: MissingPolicy) -> Result<Option<usize>> {
     if value.is_nan() {
         return match missing {
@@ -245,13 +249,13 @@ impl Histogram {
         weights: Option<&[f64]>,
         missing: MissingPolicy,
     ) -> Result<Vec<Histogram>> {
-        check_len("group codes", scores.len(), codes.len())?;
+        CxError::check_len("group codes", scores.len(), codes.len())?;
         tally(scale, scores, weights, Grouped { codes, n_groups }, missing)
     }
 
     /// A histogram from counts per point of the scale (`counts.len()` must equal the number of points).
     pub fn from_counts(scale: Scale, counts: &[u64]) -> Result<Histogram> {
-        check_len("counts", scale.points(), counts.len())?;
+        CxError::check_len("counts", scale.points(), counts.len())?;
         Ok(Histogram {
             scale,
             counts: counts.to_vec(),
@@ -338,18 +342,6 @@ impl Histogram {
     }
 }
 
-fn check_len(what: &str, expected: usize, found: usize) -> Result<()> {
-    if expected == found {
-        Ok(())
-    } else {
-        Err(CxError::LengthMismatch {
-            what: what.into(),
-            expected,
-            found,
-        })
-    }
-}
-
 /// How rows map to groups inside the one-pass tally; monomorphised so the ungrouped loop carries no codes.
 trait Grouping: Copy {
     fn n_groups(self) -> usize;
@@ -407,15 +399,8 @@ fn locate<T: ScoreValue>(
 ) -> Result<Option<usize>> {
     match score.bin(lookup) {
         Some(bin) => Ok(Some(bin)),
-        None => locate_slow(score.to_f64(), row, scale, missing),
+        None => classify_slow(score.to_f64(), row, scale, missing),
     }
-}
-
-/// Kept out of line so the hot loops stay small; only missing or bad scores get here.
-#[cold]
-#[inline(never)]
-fn locate_slow(value: f64, row: usize, scale: Scale, missing: MissingPolicy) -> Result<Option<usize>> {
-    classify_slow(value, row, scale, missing)
 }
 
 /// The one pass: validates every score (and weight), fills per-group bins, and builds the histograms only if
@@ -445,7 +430,7 @@ fn tally<T: ScoreValue, G: Grouping>(
             }
         }
         Some(weights) => {
-            check_len("weights", scores.len(), weights.len())?;
+            CxError::check_len("weights", scores.len(), weights.len())?;
             let mut sum = vec![0.0f64; n_groups * points];
             let mut sum_sq = vec![0.0f64; n_groups * points];
             let mut all_unit = true;

@@ -98,18 +98,6 @@ pub struct Trend {
     pub n_missing: u64,
 }
 
-fn check_dates(expected: usize, dates: &[NaiveDate]) -> Result<()> {
-    if dates.len() == expected {
-        Ok(())
-    } else {
-        Err(CxError::LengthMismatch {
-            what: "dates".into(),
-            expected,
-            found: dates.len(),
-        })
-    }
-}
-
 /// Buckets responses by period in one pass: (first key, one histogram per key from first to last).
 fn by_period<T: ScoreValue>(
     spec: &MetricSpec,
@@ -119,7 +107,7 @@ fn by_period<T: ScoreValue>(
     period: Period,
     options: &EstimateOptions,
 ) -> Result<(i64, Vec<Histogram>)> {
-    check_dates(scores.len(), dates)?;
+    CxError::check_len("dates", scores.len(), dates.len())?;
     let period = period.validate()?;
     if dates.is_empty() {
         return Err(CxError::empty("dates"));
@@ -309,7 +297,7 @@ pub fn latest_per_respondent<K: Hash + Eq>(
     dates: &[NaiveDate],
     within: Option<Period>,
 ) -> Result<Deduplicated> {
-    check_dates(respondents.len(), dates)?;
+    CxError::check_len("dates", respondents.len(), dates.len())?;
     let mut latest: HashMap<(&K, i64), usize> = HashMap::with_capacity(respondents.len());
     for (row, (id, &date)) in respondents.iter().zip(dates).enumerate() {
         let bucket = within.map_or(0, |p| p.key(date));
