@@ -52,6 +52,15 @@ pub enum CxError {
         index: usize,
     },
 
+    /// A date is missing (NaT) or outside the supported calendar range.
+    #[error("date {value} at index {index} is missing or out of range")]
+    InvalidDate {
+        /// The offending value as given, e.g. `"NaT"`.
+        value: String,
+        /// Its position in the input.
+        index: usize,
+    },
+
     /// Two inputs that must line up have different lengths.
     #[error("length mismatch: {what} has {found} elements but the scores have {expected}")]
     LengthMismatch {

@@ -65,6 +65,74 @@ fn month_start(index: i64) -> NaiveDate {
     NaiveDate::from_ymd_opt(year, month, 1).expect("valid date")
 }
 
+/// A date as the survey functions accept it: a [`NaiveDate`], or whole days since 1970-01-01 (`i32`, `i64`), the
+/// form of numpy's `datetime64[D]` and of the C API.
+///
+/// ```
+/// use chrono::NaiveDate;
+/// use cx_core::period::CalendarDate;
+///
+/// assert_eq!(20_089i64.to_date(), NaiveDate::from_ymd_opt(2025, 1, 1));
+/// assert_eq!(i64::MIN.to_date(), None); // numpy's NaT
+/// ```
+pub trait CalendarDate: Copy + Send + Sync {
+    /// The calendar date, or `None` when the value is missing (NaT) or outside the supported range.
+    fn to_date(self) -> Option<NaiveDate>;
+
+    /// The value as text, for error messages.
+    fn describe(self) -> String;
+}
+
+impl CalendarDate for NaiveDate {
+    fn to_date(self) -> Option<NaiveDate> {
+        Some(self)
+    }
+
+    fn describe(self) -> String {
+        self.to_string()
+    }
+}
+
+impl CalendarDate for i64 {
+    fn to_date(self) -> Option<NaiveDate> {
+        // Days from 0001-01-01 (day 1 of the common era) to 1970-01-01.
+        const EPOCH_FROM_CE: i64 = 719_163;
+        let days = i32::try_from(self.checked_add(EPOCH_FROM_CE)?).ok()?;
+        NaiveDate::from_num_days_from_ce_opt(days)
+    }
+
+    fn describe(self) -> String {
+        if self == i64::MIN {
+            "NaT".into()
+        } else {
+            format!("{self} days since 1970-01-01")
+        }
+    }
+}
+
+impl CalendarDate for i32 {
+    fn to_date(self) -> Option<NaiveDate> {
+        i64::from(self).to_date()
+    }
+
+    fn describe(self) -> String {
+        i64::from(self).describe()
+    }
+}
+
+/// The date `date` found at position `index` of an input, or [`CxError::InvalidDate`] naming both.
+pub fn date_at<D: CalendarDate>(date: D, index: usize) -> Result<NaiveDate> {
+    date.to_date().ok_or_else(|| CxError::InvalidDate {
+        value: date.describe(),
+        index,
+    })
+}
+
+/// The dates of `dates` as [`NaiveDate`]s, or [`CxError::InvalidDate`] naming the first missing or out-of-range one.
+pub fn to_dates<D: CalendarDate>(dates: &[D]) -> Result<Vec<NaiveDate>> {
+    dates.iter().enumerate().map(|(index, &d)| date_at(d, index)).collect()
+}
+
 impl Period {
     /// Parses `day`, `week` (or `iso_week`), `month`, `quarter` or `year`, with a fiscal start month for the
     /// last two.

@@ -19,3 +19,13 @@ pub mod nan_as_null {
         Ok(Option::<f64>::deserialize(d)?.unwrap_or(f64::NAN))
     }
 }
+
+/// Parses JSON into `T`, turning a syntax or schema error into [`crate::CxError::InvalidConfig`] on `what` with its
+/// line and column.
+pub(crate) fn from_json<T: serde::de::DeserializeOwned>(what: &str, json: &[u8]) -> crate::Result<T> {
+    serde_json::from_slice(json).map_err(|e| crate::CxError::InvalidConfig {
+        what: what.into(),
+        field: format!("line {} column {}", e.line(), e.column()),
+        reason: e.to_string(),
+    })
+}

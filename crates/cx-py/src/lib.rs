@@ -1,13 +1,33 @@
 //! Python bindings for cx-core, compiled as `cxkit._cxkit` and wrapped by the pure-Python package `cxkit`.
 //!
-//! This crate stays thin: it converts Python values to slices, calls `cx_core`, and converts results back.
-//! The survey surface arrives with its own issue; for now the module exposes the library version.
+//! This crate stays thin: it borrows numpy arrays as slices, releases the GIL for the O(n) work, calls `cx_core`,
+//! and converts results back. Files mirror the core: `survey.rs` (functions), `spec.rs`, `histogram.rs`,
+//! `results.rs` (classes), `columns.rs` (tables), `input.rs` (arrays), `error.rs` (exceptions).
 
+use cx_core::survey::{EstimateOptions, IntervalMethod, MissingPolicy};
 use pyo3::prelude::*;
+
+mod columns;
+mod error;
+mod histogram;
+mod input;
+mod results;
+mod spec;
+mod survey;
+
+/// Estimate options from the keyword arguments every scoring function takes.
+pub(crate) fn estimate_options(interval: Option<&str>, level: f64, missing: &str) -> cx_core::Result<EstimateOptions> {
+    Ok(EstimateOptions {
+        interval: interval.map(IntervalMethod::parse).transpose()?,
+        level,
+        missing: MissingPolicy::parse(missing)?,
+    })
+}
 
 /// The compiled extension module `cxkit._cxkit`.
 #[pymodule]
 fn _cxkit(m: &Bound<'_, PyModule>) -> PyResult<()> {
     m.add("__version__", cx_core::VERSION)?;
+    survey::register(m)?;
     Ok(())
 }

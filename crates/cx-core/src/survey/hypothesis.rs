@@ -26,6 +26,17 @@ pub enum OneSampleTest {
 }
 
 impl OneSampleTest {
+    /// The test's name, as accepted by [`OneSampleTest::parse`].
+    pub fn name(self) -> &'static str {
+        match self {
+            OneSampleTest::Wald => "wald",
+            OneSampleTest::Score => "score",
+            OneSampleTest::Exact => "exact",
+            OneSampleTest::MidP => "mid_p",
+            OneSampleTest::T => "t",
+        }
+    }
+
     /// Parses `wald`, `score`, `exact`, `mid_p` or `t`.
     pub fn parse(name: &str) -> Result<OneSampleTest> {
         Ok(match name {

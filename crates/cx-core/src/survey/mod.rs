@@ -1,7 +1,8 @@
 //! Survey metrics: NPS, CSAT and CES with honest statistics.
 //!
 //! - [`MetricSpec`]: what a score means (scale, direction, categories, scoring) and the presets.
-//! - [`Histogram`]: the weighted, mergeable, serialisable accumulator every statistic derives from.
+//! - [`Histogram`]: the weighted, mergeable, serialisable accumulator every statistic derives from;
+//!   [`Accumulator`] pairs it with its spec for incremental use and storage as bytes.
 //! - [`estimate`], [`score`], [`nps_from_counts`]: [`Estimate`]s with SE, interval, n, effective n, missing
 //!   count, shares, method and level.
 //! - [`IntervalMethod`]: Wald, adjusted Wald (three pseudo-count variants), Tango, bootstrap for NPS; Wilson,
@@ -11,6 +12,7 @@
 //! - [`sample_size_for_margin`], [`margin_of_error`], [`sample_size_per_group`], [`adjust_pvalues`]: planning
 //!   and multiple comparisons.
 
+mod accumulator;
 mod adjust;
 mod compare;
 mod estimate;
@@ -22,6 +24,7 @@ mod planning;
 mod spec;
 mod trend;
 
+pub use accumulator::{ACCUMULATOR_VERSION, Accumulator};
 pub use adjust::{PAdjust, adjust_pvalues};
 pub use compare::{CompareMethod, Comparison, PairedComparison, compare, compare_paired};
 pub use estimate::{

@@ -61,6 +61,29 @@ pub enum Direction {
     LowerIsBetter,
 }
 
+impl Direction {
+    /// Lower-case name: `higher_is_better` or `lower_is_better`.
+    pub fn name(self) -> &'static str {
+        match self {
+            Direction::HigherIsBetter => "higher_is_better",
+            Direction::LowerIsBetter => "lower_is_better",
+        }
+    }
+
+    /// Parses `higher_is_better` (or `higher`) and `lower_is_better` (or `lower`).
+    pub fn parse(name: &str) -> Result<Direction> {
+        match name {
+            "higher_is_better" | "higher" => Ok(Direction::HigherIsBetter),
+            "lower_is_better" | "lower" => Ok(Direction::LowerIsBetter),
+            _ => Err(CxError::UnknownName {
+                kind: "direction".into(),
+                name: name.into(),
+                expected: "higher_is_better, lower_is_better".into(),
+            }),
+        }
+    }
+}
+
 /// How responses become one number.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
 #[serde(rename_all = "snake_case")]
@@ -80,6 +103,20 @@ impl Scoring {
             Scoring::Net => "net",
             Scoring::TopBox => "top_box",
             Scoring::Mean => "mean",
+        }
+    }
+
+    /// Parses `net`, `top_box` or `mean`.
+    pub fn parse(name: &str) -> Result<Scoring> {
+        match name {
+            "net" => Ok(Scoring::Net),
+            "top_box" => Ok(Scoring::TopBox),
+            "mean" => Ok(Scoring::Mean),
+            _ => Err(CxError::UnknownName {
+                kind: "scoring".into(),
+                name: name.into(),
+                expected: "net, top_box, mean".into(),
+            }),
         }
     }
 }

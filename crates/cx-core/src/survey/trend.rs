@@ -6,7 +6,7 @@ use super::compare::{CompareMethod, Comparison, compare};
 use super::estimate::{Estimate, EstimateOptions, estimate};
 use super::histogram::{Histogram, ScoreValue};
 use super::spec::MetricSpec;
-use crate::period::Period;
+use crate::period::{CalendarDate, Period, date_at, to_dates};
 use crate::{CxError, Result};
 use chrono::{Days, NaiveDate};
 use serde::{Deserialize, Serialize};
@@ -99,10 +99,10 @@ pub struct Trend {
 }
 
 /// Buckets responses by period in one pass: (first key, one histogram per key from first to last).
-fn by_period<T: ScoreValue>(
+fn by_period<T: ScoreValue, D: CalendarDate>(
     spec: &MetricSpec,
     scores: &[T],
-    dates: &[NaiveDate],
+    dates: &[D],
     weights: Option<&[f64]>,
     period: Period,
     options: &EstimateOptions,
@@ -112,7 +112,9 @@ fn by_period<T: ScoreValue>(
     if dates.is_empty() {
         return Err(CxError::empty("dates"));
     }
-    let keys: Vec<i64> = dates.iter().map(|&d| period.key(d)).collect();
+    let keys = (dates.iter().enumerate())
+        .map(|(index, &d)| Ok(period.key(date_at(d, index)?)))
+        .collect::<Result<Vec<i64>>>()?;
     let (first, last) = (
         *keys.iter().min().expect("non-empty"),
         *keys.iter().max().expect("non-empty"),
@@ -145,10 +147,10 @@ fn by_period<T: ScoreValue>(
 /// assert!(t.rows[1].estimate.is_none()); // February had no responses: no NPS, not 0
 /// # Ok::<(), cx_core::CxError>(())
 /// ```
-pub fn trend<T: ScoreValue>(
+pub fn trend<T: ScoreValue, D: CalendarDate>(
     spec: &MetricSpec,
     scores: &[T],
-    dates: &[NaiveDate],
+    dates: &[D],
     weights: Option<&[f64]>,
     options: &TrendOptions,
 ) -> Result<Trend> {
@@ -231,10 +233,10 @@ pub struct RollingRow {
 }
 
 /// Trailing-window estimates (e.g. trailing 90 days at each month end).
-pub fn rolling<T: ScoreValue>(
+pub fn rolling<T: ScoreValue, D: CalendarDate>(
     spec: &MetricSpec,
     scores: &[T],
-    dates: &[NaiveDate],
+    dates: &[D],
     weights: Option<&[f64]>,
     options: &RollingOptions,
 ) -> Result<Vec<RollingRow>> {
@@ -292,14 +294,15 @@ pub struct Deduplicated {
 /// assert_eq!(kept.n_dropped, 2);
 /// # Ok::<(), cx_core::CxError>(())
 /// ```
-pub fn latest_per_respondent<K: Hash + Eq>(
+pub fn latest_per_respondent<K: Hash + Eq, D: CalendarDate>(
     respondents: &[K],
-    dates: &[NaiveDate],
+    dates: &[D],
     within: Option<Period>,
 ) -> Result<Deduplicated> {
     CxError::check_len("dates", respondents.len(), dates.len())?;
+    let dates = to_dates(dates)?;
     let mut latest: HashMap<(&K, i64), usize> = HashMap::with_capacity(respondents.len());
-    for (row, (id, &date)) in respondents.iter().zip(dates).enumerate() {
+    for (row, (id, &date)) in respondents.iter().zip(&dates).enumerate() {
         let bucket = within.map_or(0, |p| p.key(date));
         latest
             .entry((id, bucket))

@@ -1,5 +1,101 @@
-"""cxkit: customer-experience analytics over the cx Rust core."""
+"""cxkit: customer-experience analytics over the cx Rust core.
 
-from cxkit._cxkit import __version__
+Survey metrics (NPS, CSAT, CES) with honest statistics: every estimate carries its standard error, interval,
+n, effective n, missing count and the method that produced it.
 
-__all__ = ["__version__"]
+>>> import cxkit as cx
+>>> e = cx.nps([10, 9, 9, 7, 3, 10, 8, 0])
+>>> e.value, e.n
+(25.0, 8)
+"""
+
+from cxkit._cxkit import (
+    Comparison,
+    Estimate,
+    Histogram,
+    MetricSpec,
+    PairedComparison,
+    __version__,
+)
+from cxkit.errors import (
+    ConfigError,
+    CxError,
+    EmptyInputError,
+    IncompatibleError,
+    InsufficientDataError,
+    InvalidArgumentError,
+    InvalidInputError,
+    NotApplicableError,
+)
+from cxkit.survey import (
+    BINARY_CSAT,
+    CES1_MEAN,
+    CES2_AGREE,
+    CES2_MEAN,
+    CES2_NET,
+    CSAT,
+    CSAT10,
+    NPS,
+    PRESETS,
+    adjust_pvalues,
+    ces,
+    compare,
+    compare_paired,
+    csat,
+    latest_per_respondent,
+    margin_of_error,
+    metric_spec,
+    nps,
+    nps_from_counts,
+    one_sample_test,
+    rolling,
+    sample_size,
+    score,
+    score_by,
+    trend,
+)
+
+__all__ = [
+    "__version__",
+    # results and state
+    "Estimate",
+    "Comparison",
+    "PairedComparison",
+    "Histogram",
+    "MetricSpec",
+    # errors
+    "CxError",
+    "InvalidInputError",
+    "InvalidArgumentError",
+    "ConfigError",
+    "EmptyInputError",
+    "InsufficientDataError",
+    "NotApplicableError",
+    "IncompatibleError",
+    # survey
+    "PRESETS",
+    "NPS",
+    "CSAT",
+    "CSAT10",
+    "CES2_MEAN",
+    "CES2_AGREE",
+    "CES2_NET",
+    "CES1_MEAN",
+    "BINARY_CSAT",
+    "metric_spec",
+    "score",
+    "nps",
+    "nps_from_counts",
+    "csat",
+    "ces",
+    "compare",
+    "compare_paired",
+    "one_sample_test",
+    "score_by",
+    "trend",
+    "rolling",
+    "latest_per_respondent",
+    "sample_size",
+    "margin_of_error",
+    "adjust_pvalues",
+]

@@ -1,0 +1,87 @@
+//! Core errors to Python exceptions, variant by variant, in one place.
+//!
+//! The classes are defined in `cxkit/errors.py`, because each must derive from both `CxError` and `ValueError`
+//! (which `create_exception!` cannot express). The match below is exhaustive, so a new core variant does not
+//! compile until it is mapped here.
+
+use cx_core::CxError;
+use pyo3::exceptions::PyRuntimeError;
+use pyo3::prelude::*;
+
+/// The Python class name for a core error, and the position of the bad element when there is one.
+fn class_of(e: &CxError) -> (&'static str, Option<usize>) {
+    match e {
+        CxError::ScoreOutOfRange { index, .. }
+        | CxError::NonIntegerScore { index, .. }
+        | CxError::MissingValue { index }
+        | CxError::InvalidDate { index, .. }
+        | CxError::InvalidWeight { index, .. }
+        | CxError::InvalidGroupCode { index, .. } => ("InvalidInputError", Some(*index)),
+        CxError::LengthMismatch { .. } => ("InvalidInputError", None),
+        CxError::InvalidArgument { .. } | CxError::UnknownName { .. } => ("InvalidArgumentError", None),
+        CxError::InvalidConfig { .. } | CxError::UnsupportedVersion { .. } => ("ConfigError", None),
+        CxError::EmptyInput { .. } | CxError::ZeroTotalWeight { .. } => ("EmptyInputError", None),
+        CxError::InsufficientData { .. } => ("InsufficientDataError", None),
+        CxError::MethodNotApplicable { .. } => ("NotApplicableError", None),
+        CxError::IncompatibleHistograms { .. } => ("IncompatibleError", None),
+    }
+}
+
+/// The core's variant name, exposed as the exception's `kind`.
+fn kind_of(e: &CxError) -> &'static str {
+    match e {
+        CxError::EmptyInput { .. } => "EmptyInput",
+        CxError::ScoreOutOfRange { .. } => "ScoreOutOfRange",
+        CxError::NonIntegerScore { .. } => "NonIntegerScore",
+        CxError::MissingValue { .. } => "MissingValue",
+        CxError::InvalidDate { .. } => "InvalidDate",
+        CxError::LengthMismatch { .. } => "LengthMismatch",
+        CxError::InvalidWeight { .. } => "InvalidWeight",
+        CxError::ZeroTotalWeight { .. } => "ZeroTotalWeight",
+        CxError::InvalidGroupCode { .. } => "InvalidGroupCode",
+        CxError::InvalidConfig { .. } => "InvalidConfig",
+        CxError::InvalidArgument { .. } => "InvalidArgument",
+        CxError::UnknownName { .. } => "UnknownName",
+        CxError::MethodNotApplicable { .. } => "MethodNotApplicable",
+        CxError::IncompatibleHistograms { .. } => "IncompatibleHistograms",
+        CxError::InsufficientData { .. } => "InsufficientData",
+        CxError::UnsupportedVersion { .. } => "UnsupportedVersion",
+    }
+}
+
+/// Builds the Python exception for a core error, with `kind` and `index` attributes.
+pub fn to_py(py: Python<'_>, e: CxError) -> PyErr {
+    let (class, index) = class_of(&e);
+    exception(py, class, kind_of(&e), e.to_string(), index)
+}
+
+/// An instance of `cxkit.errors.<class>` carrying `kind` and `index`.
+fn exception(py: Python<'_>, class: &str, kind: &str, message: String, index: Option<usize>) -> PyErr {
+    let build = || -> PyResult<PyErr> {
+        let cls = py.import("cxkit.errors")?.getattr(class)?;
+        let exc = cls.call1((message.as_str(),))?;
+        exc.setattr("kind", kind)?;
+        exc.setattr("index", index)?;
+        Ok(PyErr::from_value(exc))
+    };
+    // Only if cxkit.errors itself cannot be imported (a broken install) does the error degrade to RuntimeError.
+    build()
+        .unwrap_or_else(|import_error| PyRuntimeError::new_err(format!("{message} (and cxkit.errors: {import_error})")))
+}
+
+/// `Result<T, CxError>` → `PyResult<T>`.
+pub trait IntoPyResult<T> {
+    /// Maps the error with [`to_py`].
+    fn py_err(self, py: Python<'_>) -> PyResult<T>;
+}
+
+impl<T> IntoPyResult<T> for Result<T, CxError> {
+    fn py_err(self, py: Python<'_>) -> PyResult<T> {
+        self.map_err(|e| to_py(py, e))
+    }
+}
+
+/// Raises `cxkit.InvalidInputError` for a problem the binding finds itself (a 2-D array, an unsupported dtype).
+pub fn invalid_input(py: Python<'_>, message: String) -> PyErr {
+    exception(py, "InvalidInputError", "InvalidInput", message, None)
+}

@@ -1,0 +1,233 @@
+//! Shared cases for the bindings: inputs and the core's results, in `tests/data/parity.json`.
+//!
+//! This test recomputes every case and fails if the committed file differs, so the file always holds what the
+//! core computes now. The Python (and C) suites read it and check that their numbers equal the core's to 1e-12.
+//! After an intended change of results, rewrite it with `CX_BLESS=1 cargo test --test survey_parity`.
+
+use cx_core::period::Period;
+use cx_core::survey::{
+    self, CompareMethod, EstimateOptions, GroupOptions, Histogram, IntervalMethod, MetricSpec, MissingPolicy, PAdjust,
+    TrendOptions,
+};
+use rand::{RngExt, SeedableRng};
+use rand_chacha::ChaCha8Rng;
+use serde_json::{Value, json};
+
+const PATH: &str = concat!(env!("CARGO_MANIFEST_DIR"), "/../../tests/data/parity.json");
+
+/// Ratings on `spec`'s scale with a tilt towards the top, and about 3% missing (NaN, written as null).
+fn ratings(rng: &mut ChaCha8Rng, spec: &MetricSpec, n: usize) -> Vec<f64> {
+    let (lo, hi) = (spec.scale.min, spec.scale.max);
+    (0..n)
+        .map(|_| {
+            if rng.random::<f64>() < 0.03 {
+                f64::NAN
+            } else {
+                let u: f64 = rng.random::<f64>().sqrt(); // skewed up, as satisfied customers answer more
+                f64::from(lo) + (u * f64::from(hi - lo + 1)).floor().min(f64::from(hi - lo))
+            }
+        })
+        .collect()
+}
+
+fn weights(rng: &mut ChaCha8Rng, n: usize) -> Vec<f64> {
+    (0..n).map(|_| 0.25 + 2.0 * rng.random::<f64>()).collect()
+}
+
+fn json_scores(scores: &[f64]) -> Value {
+    scores
+        .iter()
+        .map(|&s| if s.is_nan() { Value::Null } else { json!(s) })
+        .collect()
+}
+
+fn options(interval: &str, level: f64) -> EstimateOptions {
+    EstimateOptions {
+        interval: Some(IntervalMethod::parse(interval).unwrap()),
+        level,
+        missing: MissingPolicy::Skip,
+    }
+}
+
+fn histogram(spec: &MetricSpec, scores: &[f64], w: Option<&[f64]>) -> Histogram {
+    Histogram::from_scores(spec.scale, scores, w, MissingPolicy::Skip).unwrap()
+}
+
+fn cases() -> Vec<Value> {
+    let mut rng = ChaCha8Rng::seed_from_u64(20_251_123);
+    let mut cases = Vec::new();
+
+    // One estimate per metric and interval method, unweighted and weighted.
+    let methods: [(&str, &[&str]); 5] = [
+        (
+            "nps",
+            &[
+                "tango",
+                "wald",
+                "adjusted_wald",
+                "agresti_min",
+                "bonett_price",
+                "bootstrap",
+            ],
+        ),
+        (
+            "csat",
+            &[
+                "wilson",
+                "jeffreys",
+                "clopper_pearson",
+                "agresti_coull_z2",
+                "agresti_coull_add2",
+                "wald",
+            ],
+        ),
+        ("ces2_mean", &["t"]),
+        ("ces2_net", &["tango"]),
+        ("ces1_mean", &["t"]),
+    ];
+    for (metric, intervals) in methods {
+        let spec = MetricSpec::from_preset(metric).unwrap();
+        for weighted in [false, true] {
+            let scores = ratings(&mut rng, &spec, 250);
+            let w = weighted.then(|| weights(&mut rng, scores.len()));
+            for (i, interval) in intervals.iter().enumerate() {
+                let level = [0.95, 0.9, 0.99][i % 3];
+                let e = survey::score(&spec, &scores, w.as_deref(), &options(interval, level)).unwrap();
+                cases.push(json!({
+                    "call": "score", "metric": metric, "scores": json_scores(&scores), "weights": w,
+                    "interval": interval, "level": level, "result": e,
+                }));
+            }
+        }
+    }
+
+    // Two-sample comparisons with every applicable method.
+    for (metric, methods) in [
+        ("nps", ["wald", "adjusted"].as_slice()),
+        ("csat", ["wald", "newcombe", "agresti_caffo"].as_slice()),
+        ("ces2_mean", ["wald", "welch"].as_slice()),
+    ] {
+        let spec = MetricSpec::from_preset(metric).unwrap();
+        let (a, b) = (ratings(&mut rng, &spec, 180), ratings(&mut rng, &spec, 140));
+        for method in methods {
+            let c = survey::compare(
+                &spec,
+                &histogram(&spec, &a, None),
+                &histogram(&spec, &b, None),
+                Some(CompareMethod::parse(method).unwrap()),
+                0.95,
+            )
+            .unwrap();
+            cases.push(json!({
+                "call": "compare", "metric": metric, "a": json_scores(&a), "b": json_scores(&b),
+                "method": method, "level": 0.95, "result": c,
+            }));
+        }
+        let p = survey::compare_paired(&spec, &a[..140], &b, 0.95, MissingPolicy::Skip).unwrap();
+        cases.push(json!({
+            "call": "compare_paired", "metric": metric, "before": json_scores(&a[..140]), "after": json_scores(&b),
+            "level": 0.95, "result": p,
+        }));
+    }
+
+    // By group, with each group against the rest; group 7 is small enough to be suppressed.
+    let spec = MetricSpec::nps();
+    let scores = ratings(&mut rng, &spec, 600);
+    let keys: Vec<i64> = (0..scores.len())
+        .map(|i| if i == 5 { 7 } else { rng.random_range(0..6i64) * 10 })
+        .collect();
+    let w = weights(&mut rng, scores.len());
+    for weighted in [false, true] {
+        let opts = GroupOptions {
+            min_n: 5,
+            compare_to_rest: Some(CompareMethod::Adjusted),
+            adjust: PAdjust::Holm,
+            ..Default::default()
+        };
+        let w = weighted.then_some(w.as_slice());
+        let by = survey::score_by(&spec, &scores, &keys, w, &opts).unwrap();
+        cases.push(json!({
+            "call": "score_by", "metric": "nps", "scores": json_scores(&scores), "keys": keys, "weights": w,
+            "min_n": 5, "compare": "adjusted", "adjust": "holm", "alpha": 0.05, "result": by,
+        }));
+    }
+
+    // Monthly trend (with an empty month) and fiscal quarters, as days since 1970-01-01.
+    let spec = MetricSpec::csat();
+    let scores = ratings(&mut rng, &spec, 500);
+    let days: Vec<i64> = (0..scores.len())
+        .map(|_| {
+            let d = 20_089 + rng.random_range(0..365i64); // 2025
+            if (20_089 + 59..20_089 + 90).contains(&d) {
+                d + 31
+            } else {
+                d
+            } // no responses in March
+        })
+        .collect();
+    for (period, fiscal_start_month, adjust) in [("month", 1, "none"), ("quarter", 4, "holm")] {
+        let opts = TrendOptions {
+            period: Period::parse(period, fiscal_start_month).unwrap(),
+            adjust: PAdjust::parse(adjust).unwrap(),
+            ..Default::default()
+        };
+        let t = survey::trend(&spec, &scores, &days, None, &opts).unwrap();
+        cases.push(json!({
+            "call": "trend", "metric": "csat", "scores": json_scores(&scores), "days": days, "period": period,
+            "fiscal_start_month": fiscal_start_month, "adjust": adjust, "result": t,
+        }));
+    }
+
+    // Planning and p-value adjustment.
+    for (margin, variance, level, population) in [(5.0, 10_000.0, 0.95, None), (3.0, 6_000.0, 0.9, Some(20_000u64))] {
+        let n = survey::sample_size_for_margin(margin, variance, level, population).unwrap();
+        cases.push(json!({
+            "call": "sample_size_for_margin", "margin": margin, "variance": variance, "level": level,
+            "population": population, "result": n,
+        }));
+    }
+    let n = survey::sample_size_per_group(1.0, 6_000.0, 6_000.0, 0.05, 0.8).unwrap();
+    cases.push(json!({
+        "call": "sample_size_per_group", "delta": 1.0, "variance_a": 6_000.0, "variance_b": 6_000.0,
+        "alpha": 0.05, "power": 0.8, "result": n,
+    }));
+    for (n, population) in [(400u64, None), (1_000, Some(5_000u64))] {
+        let m = survey::margin_of_error(n, 6_000.0, 0.95, population).unwrap();
+        cases.push(json!({
+            "call": "margin_of_error", "n": n, "variance": 6_000.0, "level": 0.95, "population": population,
+            "result": m,
+        }));
+    }
+    let p = [0.01, 0.04, 0.03, 0.2, 0.001, 0.049];
+    for method in ["holm", "bh"] {
+        let adjusted = survey::adjust_pvalues(&p, PAdjust::parse(method).unwrap()).unwrap();
+        cases.push(json!({"call": "adjust_pvalues", "p_values": p, "method": method, "result": adjusted}));
+    }
+
+    cases
+}
+
+/// One case per line, so a diff shows which cases changed.
+fn render(cases: &[Value]) -> String {
+    let about = "Inputs and cx-core results shared with the Python and C tests; regenerate with CX_BLESS=1 cargo \
+                 test --test survey_parity. Scores: null is a missing response. Days: since 1970-01-01.";
+    let lines: Vec<String> = cases.iter().map(Value::to_string).collect();
+    format!(
+        "{{\"about\": {},\n\"cases\": [\n{}\n]}}\n",
+        json!(about),
+        lines.join(",\n")
+    )
+}
+
+#[test]
+fn committed_parity_cases_match_the_core() {
+    let text = render(&cases());
+    if std::env::var_os("CX_BLESS").is_some() {
+        std::fs::write(PATH, &text).unwrap();
+    }
+    let committed = std::fs::read_to_string(PATH).unwrap_or_default();
+    assert!(
+        committed == text,
+        "tests/data/parity.json is out of date; rerun with CX_BLESS=1 if the change of results is intended"
+    );
+}
