@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # Runs every check and test: formatting, clippy (warnings are errors), the Rust tests of the whole workspace
-# (unit, integration, property and doc tests), and the tour on the bundled sample data.
-# Python (cxkit) and C (libcx) suites join here as their issues land.
+# (unit, integration, property and doc tests), the tour on the bundled sample data, and the Python package:
+# built with `pip install ./crates/cx-py` into .venv (created if absent) and tested with pytest (including
+# mypy.stubtest and the quickstart example). The C (libcx) suite joins here with its issue.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
@@ -24,6 +25,18 @@ cmp "$tmp" data/sample/survey_responses.csv
 
 step "tour on the sample data"
 cargo run --quiet --release --example tour >/dev/null
+
+step "python: .venv with the test tools, then pip install ./crates/cx-py"
+python=${PYTHON:-python3}
+if [ ! -x .venv/bin/python ]; then
+  "$python" -m venv .venv
+fi
+.venv/bin/python -m pip install --quiet --upgrade pip
+.venv/bin/python -m pip install --quiet maturin numpy pandas polars pytest mypy
+.venv/bin/python -m pip install --quiet ./crates/cx-py
+
+step "pytest crates/cx-py/tests"
+.venv/bin/python -m pytest crates/cx-py/tests -q
 
 echo
 echo "all checks passed"

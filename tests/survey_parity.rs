@@ -178,6 +178,17 @@ fn cases() -> Vec<Value> {
         }));
     }
 
+    // An accumulator's bytes, so the bindings can check they read and write the same state.
+    let spec = MetricSpec::nps();
+    let scores = ratings(&mut rng, &spec, 120);
+    let w = weights(&mut rng, scores.len());
+    let mut acc = survey::Accumulator::new(spec).unwrap();
+    acc.add(&scores, Some(&w), MissingPolicy::Skip).unwrap();
+    cases.push(json!({
+        "call": "accumulator", "metric": "nps", "scores": json_scores(&scores), "weights": w,
+        "bytes": String::from_utf8(acc.to_bytes()).unwrap(), "result": acc.estimate(&Default::default()).unwrap(),
+    }));
+
     // Planning and p-value adjustment.
     for (margin, variance, level, population) in [(5.0, 10_000.0, 0.95, None), (3.0, 6_000.0, 0.9, Some(20_000u64))] {
         let n = survey::sample_size_for_margin(margin, variance, level, population).unwrap();

@@ -85,3 +85,85 @@ impl<T> IntoPyResult<T> for Result<T, CxError> {
 pub fn invalid_input(py: Python<'_>, message: String) -> PyErr {
     exception(py, "InvalidInputError", "InvalidInput", message, None)
 }
+
+/// One example of every core error variant, for the test that each maps to its Python class.
+fn samples() -> Vec<CxError> {
+    let s = String::new;
+    vec![
+        CxError::EmptyInput { what: "scores".into() },
+        CxError::ScoreOutOfRange {
+            value: 11.0,
+            index: 3,
+            min: 0,
+            max: 10,
+        },
+        CxError::NonIntegerScore {
+            value: 6.5,
+            index: 2,
+            min: 0,
+            max: 10,
+        },
+        CxError::MissingValue { index: 1 },
+        CxError::InvalidDate {
+            value: "NaT".into(),
+            index: 4,
+        },
+        CxError::LengthMismatch {
+            what: "weights".into(),
+            expected: 3,
+            found: 2,
+        },
+        CxError::InvalidWeight { value: -1.0, index: 5 },
+        CxError::ZeroTotalWeight { what: "scores".into() },
+        CxError::InvalidGroupCode {
+            code: 9,
+            index: 6,
+            n_groups: 2,
+        },
+        CxError::InvalidConfig {
+            what: "metric spec".into(),
+            field: "scale".into(),
+            reason: s(),
+        },
+        CxError::invalid_argument("level", 1.5, "must be in (0, 1)"),
+        CxError::UnknownName {
+            kind: "preset".into(),
+            name: "nope".into(),
+            expected: s(),
+        },
+        CxError::MethodNotApplicable {
+            method: "wilson".into(),
+            target: "mean scoring".into(),
+        },
+        CxError::IncompatibleHistograms {
+            left: "0..=10".into(),
+            right: "1..=5".into(),
+        },
+        CxError::InsufficientData {
+            what: "a t interval".into(),
+            needed: "2".into(),
+            found: "1".into(),
+        },
+        CxError::UnsupportedVersion {
+            what: "metric spec".into(),
+            found: 9,
+            supported: 1,
+        },
+    ]
+}
+
+/// The variant names `_sample_error` knows, one per core variant.
+#[pyfunction]
+pub fn _error_kinds() -> Vec<&'static str> {
+    samples().iter().map(kind_of).collect()
+}
+
+/// Raises the Python exception for an example of the core variant `kind` (a test hook: most variants are
+/// provoked through the real API in the tests, but not every one is reachable from Python).
+#[pyfunction]
+pub fn _sample_error(py: Python<'_>, kind: &str) -> PyResult<()> {
+    match samples().into_iter().find(|e| kind_of(e) == kind) {
+        Some(e) => Err(to_py(py, e)),
+        None => Err(invalid_input(py, format!("no core error variant named {kind}"))),
+    }
+}

@@ -49,9 +49,17 @@ impl PyHistogram {
 
 #[pymethods]
 impl PyHistogram {
+    /// An empty histogram for `spec`: a `MetricSpec`, a preset name, JSON text or its dict.
     #[new]
-    fn new(py: Python<'_>, spec: &PyMetricSpec) -> PyResult<Self> {
-        Ok(Self::from_accumulator(Accumulator::new(spec.inner.clone()).py_err(py)?))
+    fn new(py: Python<'_>, spec: &Bound<'_, PyAny>) -> PyResult<Self> {
+        let spec = match spec.cast::<PyMetricSpec>() {
+            Ok(spec) => spec.get().inner.clone(),
+            Err(_) => {
+                let resolved = py.import("cxkit.survey")?.getattr("metric_spec")?.call1((spec,))?;
+                resolved.cast::<PyMetricSpec>()?.get().inner.clone()
+            }
+        };
+        Ok(Self::from_accumulator(Accumulator::new(spec).py_err(py)?))
     }
 
     /// Adds responses (any array-like of numbers) with optional weights; on error nothing is added.

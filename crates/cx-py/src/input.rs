@@ -5,7 +5,7 @@
 //! and its slice handed to the core, which is generic over the element type.
 
 use crate::error::invalid_input;
-use numpy::{Element, PyReadonlyArray1};
+use numpy::{Element, PyReadonlyArray1, PyUntypedArrayMethods};
 use pyo3::prelude::*;
 
 /// A borrowed 1-D array of scores in one of the element types the core reads directly.
@@ -69,8 +69,8 @@ fn convert<'py>(obj: &Bound<'py, PyAny>, converter: &str, name: &str) -> PyResul
 }
 
 impl<'py> Scores<'py> {
-    /// Borrows `obj` if it is a 1-D numpy array of a supported dtype; anything else goes through the Python
-    /// converter first.
+    /// Borrows `obj` if it is a contiguous 1-D numpy array of a supported dtype; anything else (lists, Series,
+    /// strided views) goes through the Python converter first.
     pub fn borrow(obj: &Bound<'py, PyAny>, name: &str) -> PyResult<Scores<'py>> {
         if let Some(scores) = Self::borrow_array(obj) {
             return Ok(scores);
@@ -84,7 +84,7 @@ impl<'py> Scores<'py> {
         macro_rules! try_as {
             ($($variant:ident: $t:ty),*) => {$(
                 if let Ok(a) = obj.extract::<PyReadonlyArray1<'py, $t>>() {
-                    return Some(Scores::$variant(a));
+                    return a.is_contiguous().then_some(Scores::$variant(a));
                 }
             )*};
         }
@@ -115,7 +115,9 @@ pub fn array<'py, T: Element>(
     converter: &str,
     name: &str,
 ) -> PyResult<PyReadonlyArray1<'py, T>> {
-    if let Ok(a) = obj.extract::<PyReadonlyArray1<'py, T>>() {
+    if let Ok(a) = obj.extract::<PyReadonlyArray1<'py, T>>()
+        && a.is_contiguous()
+    {
         return Ok(a);
     }
     convert(obj, converter, name)?

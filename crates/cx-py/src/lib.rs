@@ -29,5 +29,7 @@ pub(crate) fn estimate_options(interval: Option<&str>, level: f64, missing: &str
 fn _cxkit(m: &Bound<'_, PyModule>) -> PyResult<()> {
     m.add("__version__", cx_core::VERSION)?;
     survey::register(m)?;
+    m.add_function(wrap_pyfunction!(error::_error_kinds, m)?)?;
+    m.add_function(wrap_pyfunction!(error::_sample_error, m)?)?;
     Ok(())
 }

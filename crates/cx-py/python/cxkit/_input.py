@@ -78,6 +78,9 @@ def _first_bad(values: np.ndarray, convert: Any) -> Tuple[int, Any]:
 
 def _object_to_float(arr: np.ndarray, name: str) -> np.ndarray:
     def convert(v: Any) -> float:
+        # Text is never a number here, even "7": nothing is silently coerced.
+        if isinstance(v, (str, bytes)):
+            raise TypeError(v)
         return float("nan") if v is None else float(v)
 
     try:
@@ -87,13 +90,23 @@ def _object_to_float(arr: np.ndarray, name: str) -> np.ndarray:
         raise _invalid(f"{name} holds a non-numeric value {v!r} at index {i}", "NonNumeric", i) from None
 
 
+def _numeric_or_object(x: Any, name: str) -> np.ndarray:
+    """``np.asarray``, except that a list mixing numbers and text stays as objects (numpy would turn 10 into
+    "10"), so the error can name the first element that is not a number."""
+    x = _unwrap(x)
+    arr = np.asarray(x)
+    if arr.dtype.kind in "US" and not isinstance(x, np.ndarray):
+        arr = np.array(x, dtype=object)
+    return _require_1d(arr, name)
+
+
 def as_scores(x: Any, name: str = "scores") -> np.ndarray:
     """A 1-D contiguous numpy array of a dtype the core reads directly; NaN marks missing."""
-    arr = _require_1d(np.asarray(_unwrap(x)), name)
+    arr = _numeric_or_object(x, name)
     if arr.dtype == np.bool_:
         arr = arr.view(np.uint8)
-    elif arr.dtype == object:
-        arr = _object_to_float(arr, name)
+    elif arr.dtype.kind in "OUS":
+        arr = _object_to_float(arr.astype(object), name)
     elif arr.dtype.kind == "f" and arr.dtype not in _SCORE_DTYPES:
         arr = arr.astype(np.float64)
     elif arr.dtype.kind not in "iuf":
@@ -103,9 +116,9 @@ def as_scores(x: Any, name: str = "scores") -> np.ndarray:
 
 def as_float64(x: Any, name: str) -> np.ndarray:
     """A 1-D contiguous float64 array (weights, p-values); None becomes NaN, which the core rejects by index."""
-    arr = _require_1d(np.asarray(_unwrap(x)), name)
-    if arr.dtype == object:
-        arr = _object_to_float(arr, name)
+    arr = _numeric_or_object(x, name)
+    if arr.dtype.kind in "OUS":
+        arr = _object_to_float(arr.astype(object), name)
     elif arr.dtype.kind not in "iufb":
         raise _invalid(f"{name} must hold numbers, got dtype {arr.dtype}")
     return _one_dimensional(arr.astype(np.float64, copy=False), name)

@@ -152,15 +152,15 @@ def nps_from_counts(
 
 
 def _csat_spec(scale: Tuple[int, int], satisfied: Optional[Tuple[int, int]], score: str) -> MetricSpec:
+    if score not in ("top_box", "mean"):
+        raise InvalidArgumentError(f"csat score must be 'top_box' or 'mean', got {score!r}")
     lo, hi = scale
     if satisfied is None:
         satisfied = (hi, hi) if hi - lo < 2 else (hi - 1, hi)
-    dissatisfied: Optional[Tuple[int, int]] = (lo, lo) if hi - lo < 2 else (lo, lo + 1)
-    if dissatisfied[1] >= satisfied[0]:
-        dissatisfied = None
-    spec = MetricSpec("csat", scale, satisfied, dissatisfied, "mean" if score == "mean" else "top_box")
-    if score not in ("top_box", "mean"):
-        raise InvalidArgumentError(f"csat score must be 'top_box' or 'mean', got {score!r}")
+    # The bottom two points are "dissatisfied" unless they would overlap the satisfied set.
+    bottom = (lo, lo) if hi - lo < 2 else (lo, lo + 1)
+    dissatisfied = bottom if bottom[1] < satisfied[0] else None
+    spec = MetricSpec("csat", scale, satisfied, dissatisfied, score)
     return CSAT if spec == CSAT else spec
 
 
@@ -251,8 +251,9 @@ def compare(
 ) -> Comparison:
     """A − B for two independent samples (responses or :class:`Histogram`s of the same metric).
 
-    Methods: ``wald`` (any metric), ``adjusted`` (net, the default), ``newcombe`` (shares, the default),
-    ``agresti_caffo`` (shares), ``welch`` (means, the default). Swapping A and B flips the sign.
+    Methods: ``wald`` (any metric; the default for net scores), ``adjusted`` (net, pseudo-counts added to each
+    sample), ``newcombe`` (shares, the default), ``agresti_caffo`` (shares), ``welch`` (means, the default).
+    Swapping A and B flips the sign.
 
     >>> c = compare([10, 10, 9, 3], [10, 2, 3, 3])
     >>> c.delta
@@ -556,6 +557,7 @@ def sample_size(
         raise InvalidArgumentError("give exactly one of margin (for an interval) or delta (for a difference)")
     if margin is not None:
         return _cxkit.sample_size_for_margin(margin, var, level, population)
+    assert delta is not None
     var_b = var if variance_b is None else variance_b
     return _cxkit.sample_size_per_group(delta, var, var_b, 1.0 - level, power)
 

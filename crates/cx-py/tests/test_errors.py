@@ -1,0 +1,78 @@
+"""Every core error variant maps to its Python class; messages name the bad value and its index."""
+
+import numpy as np
+import pytest
+
+import cxkit as cx
+from cxkit import _cxkit
+
+EXPECTED = {
+    "EmptyInput": cx.EmptyInputError,
+    "ScoreOutOfRange": cx.InvalidInputError,
+    "NonIntegerScore": cx.InvalidInputError,
+    "MissingValue": cx.InvalidInputError,
+    "InvalidDate": cx.InvalidInputError,
+    "LengthMismatch": cx.InvalidInputError,
+    "InvalidWeight": cx.InvalidInputError,
+    "ZeroTotalWeight": cx.EmptyInputError,
+    "InvalidGroupCode": cx.InvalidInputError,
+    "InvalidConfig": cx.ConfigError,
+    "InvalidArgument": cx.InvalidArgumentError,
+    "UnknownName": cx.InvalidArgumentError,
+    "MethodNotApplicable": cx.NotApplicableError,
+    "IncompatibleHistograms": cx.IncompatibleError,
+    "InsufficientData": cx.InsufficientDataError,
+    "UnsupportedVersion": cx.ConfigError,
+}
+
+
+def test_every_core_variant_has_an_expected_class():
+    assert sorted(_cxkit._error_kinds()) == sorted(EXPECTED)
+
+
+@pytest.mark.parametrize("kind", sorted(EXPECTED))
+def test_each_variant_maps_to_its_class(kind):
+    with pytest.raises(EXPECTED[kind]) as info:
+        _cxkit._sample_error(kind)
+    assert info.value.kind == kind
+    assert isinstance(info.value, cx.CxError) and isinstance(info.value, ValueError)
+
+
+def provoke():
+    """The variants reachable through the public API, provoked for real."""
+    yield "EmptyInput", lambda: cx.nps([])
+    yield "ScoreOutOfRange", lambda: cx.nps([9, 10, 11])
+    yield "NonIntegerScore", lambda: cx.csat([4, 4.5])
+    yield "MissingValue", lambda: cx.nps([9, None], missing="error")
+    yield "InvalidDate", lambda: cx.trend([9, 9], np.array(["2025-01-01", "NaT"], dtype="datetime64[D]"))
+    yield "LengthMismatch", lambda: cx.nps([9, 9], [1.0])
+    yield "InvalidWeight", lambda: cx.nps([9, 9], [1.0, -2.0])
+    yield "ZeroTotalWeight", lambda: cx.nps([9, 9], [0.0, 0.0])
+    yield "InvalidConfig", lambda: cx.MetricSpec.from_json("{not json")
+    yield "InvalidArgument", lambda: cx.nps([9, 9], level=1.5)
+    yield "UnknownName", lambda: cx.nps([9, 9], interval="magic")
+    yield "MethodNotApplicable", lambda: cx.csat([5, 4], interval="tango")
+    yield "IncompatibleHistograms", lambda: cx.compare(cx.Histogram(cx.NPS), cx.Histogram(cx.CSAT))
+    yield "InsufficientData", lambda: cx.ces([5])
+    yield "UnsupportedVersion", lambda: cx.MetricSpec.from_json(cx.NPS.to_json().replace('"version":1', '"version":2'))
+
+
+@pytest.mark.parametrize("kind, call", list(provoke()), ids=[k for k, _ in provoke()])
+def test_real_calls_raise_the_mapped_class(kind, call):
+    with pytest.raises(EXPECTED[kind]) as info:
+        call()
+    assert info.value.kind == kind
+
+
+def test_messages_name_value_and_index():
+    with pytest.raises(cx.InvalidInputError) as info:
+        cx.nps(np.array([9, 10, 11, 3], dtype=np.int64))
+    assert str(info.value) == "score 11 at index 2 is outside the scale 0..=10"
+    assert info.value.index == 2
+    with pytest.raises(cx.InvalidInputError, match=r"invalid weight -2 at index 1"):
+        cx.nps([9, 9], [1.0, -2.0])
+
+
+def test_value_errors_are_catchable_as_value_error():
+    with pytest.raises(ValueError):
+        cx.nps([])

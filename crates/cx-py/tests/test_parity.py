@@ -1,0 +1,157 @@
+"""The Python numbers equal the Rust core's to 1e-12 on the shared cases of tests/data/parity.json."""
+
+import math
+
+import numpy as np
+import pandas as pd
+
+import cxkit as cx
+
+REL = 1e-12
+
+
+def scores(values):
+    return np.array([math.nan if v is None else v for v in values], dtype=np.float64)
+
+
+def same(got, want, path="result"):
+    """Structural equality with floats to 1e-12 (relative above 1); None in the core's JSON is NaN."""
+    if isinstance(want, dict):
+        assert isinstance(got, dict), path
+        assert set(got) == set(want), f"{path}: keys {sorted(got)} vs {sorted(want)}"
+        for key in want:
+            same(got[key], want[key], f"{path}.{key}")
+    elif isinstance(want, list):
+        assert len(got) == len(want), path
+        for i, (g, w) in enumerate(zip(got, want)):
+            same(g, w, f"{path}[{i}]")
+    elif isinstance(want, float) or isinstance(got, float):
+        g = math.nan if got is None else float(got)
+        w = math.nan if want is None else float(want)
+        if math.isnan(w):
+            assert math.isnan(g), f"{path}: got {g}, want NaN"
+        else:
+            assert abs(g - w) <= REL * max(1.0, abs(w)), f"{path}: got {g!r}, want {w!r}"
+    else:
+        assert got == want, f"{path}: got {got!r}, want {want!r}"
+
+
+def by_call(parity_cases, call):
+    cases = [c for c in parity_cases if c["call"] == call]
+    assert cases, f"no {call} cases"
+    return cases
+
+
+def test_score(parity_cases):
+    for case in by_call(parity_cases, "score"):
+        w = None if case["weights"] is None else np.array(case["weights"])
+        e = cx.score(scores(case["scores"]), w, metric=case["metric"], interval=case["interval"], level=case["level"])
+        same(e.to_dict(), case["result"])
+
+
+def test_score_from_integer_dtypes_matches(parity_cases):
+    """The same responses as int8 (missing dropped, so n_missing differs) give the same numbers."""
+    case = by_call(parity_cases, "score")[0]
+    data = scores(case["scores"])
+    kept = data[~np.isnan(data)]
+    e = cx.score(kept.astype(np.int8), metric=case["metric"], interval=case["interval"], level=case["level"])
+    want = dict(case["result"], n_missing=0)
+    same(e.to_dict(), want)
+
+
+def test_compare(parity_cases):
+    for case in by_call(parity_cases, "compare"):
+        c = cx.compare(scores(case["a"]), scores(case["b"]), metric=case["metric"], method=case["method"])
+        same(c.to_dict(), case["result"])
+        # Swapping the samples flips the sign.
+        r = cx.compare(scores(case["b"]), scores(case["a"]), metric=case["metric"], method=case["method"])
+        assert r.delta == -c.delta
+
+
+def test_compare_paired(parity_cases):
+    for case in by_call(parity_cases, "compare_paired"):
+        p = cx.compare_paired(scores(case["before"]), scores(case["after"]), metric=case["metric"])
+        same(p.to_dict(), case["result"])
+
+
+def test_score_by(parity_cases):
+    for case in by_call(parity_cases, "score_by"):
+        w = None if case["weights"] is None else np.array(case["weights"])
+        df = cx.score_by(
+            scores(case["scores"]),
+            np.array(case["keys"]),
+            w,
+            metric=case["metric"],
+            min_n=case["min_n"],
+            compare=case["compare"],
+            adjust=case["adjust"],
+            alpha=case["alpha"],
+        )
+        want = case["result"]
+        rows = {r["key"]: r for r in want["rows"]}
+        suppressed = {s["key"]: s for s in want["suppressed"]}
+        assert sorted(df["group"]) == sorted([*rows, *suppressed])
+        for _, row in df.iterrows():
+            key = row["group"]
+            if key in suppressed:
+                assert row["suppressed"] == suppressed[key]["reason"]
+                assert math.isnan(row["value"]) and row["n"] == suppressed[key]["n"]
+                continue
+            r = rows[key]
+            e = r["estimate"]
+            same({k: row[k] for k in ("value", "se", "ci_low", "ci_high", "n_effective")},
+                 {k: e[k] for k in ("value", "se", "ci_low", "ci_high", "n_effective")}, f"group {key}")
+            same([row["promoters"], row["passives"], row["detractors"]],
+                 [e["shares"]["positive"], e["shares"]["neutral"], e["shares"]["negative"]], f"group {key} shares")
+            assert (row["n"], row["n_missing"]) == (e["n"], e["n_missing"])
+            same([row["delta"], row["delta_se"], row["p_value"], row["p_adjusted"]],
+                 [r["vs_rest"]["delta"], r["vs_rest"]["se"], r["vs_rest"]["p_value"], r["p_adjusted"]], f"group {key}")
+            assert bool(row["significant"]) == r["significant"]
+
+
+def test_trend(parity_cases):
+    for case in by_call(parity_cases, "trend"):
+        dates = np.array(case["days"], dtype="datetime64[D]")
+        df = cx.trend(
+            scores(case["scores"]),
+            dates,
+            metric=case["metric"],
+            period=case["period"],
+            fiscal_year_start=case["fiscal_start_month"],
+            adjust=case["adjust"],
+        )
+        rows = case["result"]["rows"]
+        assert list(df["period"]) == [r["label"] for r in rows]
+        assert list(df["start"]) == [pd.Timestamp(r["start"]) for r in rows]
+        for (_, row), want in zip(df.iterrows(), rows):
+            assert row["n"] == want["n"]
+            e = want["estimate"]
+            if e is None:
+                assert math.isnan(row["value"])
+                continue
+            same([row["value"], row["se"], row["ci_low"], row["ci_high"]],
+                 [e["value"], e["se"], e["ci_low"], e["ci_high"]], want["label"])
+            c = want["change"]
+            if c is None:
+                assert math.isnan(row["change"]) and row["significant"] is pd.NA
+            else:
+                same([row["change"], row["p_value"], row["p_adjusted"]],
+                     [c["delta"], c["p_value"], want["p_adjusted"]], want["label"])
+                assert bool(row["significant"]) == want["significant"]
+
+
+def test_planning_and_adjustment(parity_cases):
+    for case in by_call(parity_cases, "sample_size_for_margin"):
+        got = cx.sample_size(case["margin"], variance=case["variance"], level=case["level"],
+                             population=case["population"])
+        assert got == case["result"]
+    for case in by_call(parity_cases, "sample_size_per_group"):
+        got = cx.sample_size(delta=case["delta"], variance=case["variance_a"], variance_b=case["variance_b"],
+                             level=1 - case["alpha"], power=case["power"])
+        assert got == case["result"]
+    for case in by_call(parity_cases, "margin_of_error"):
+        got = cx.margin_of_error(case["n"], variance=case["variance"], level=case["level"],
+                                 population=case["population"])
+        same(got, case["result"])
+    for case in by_call(parity_cases, "adjust_pvalues"):
+        same(cx.adjust_pvalues(case["p_values"], case["method"]).tolist(), case["result"])
