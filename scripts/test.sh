@@ -2,7 +2,8 @@
 # Runs every check and test: formatting, clippy (warnings are errors), the Rust tests of the whole workspace
 # (unit, integration, property and doc tests), the tour on the bundled sample data, and the Python package:
 # built with `pip install ./crates/cx-py` into .venv (created if absent) and tested with pytest (including
-# mypy.stubtest and the quickstart example). The C (libcx) suite joins here with its issue.
+# mypy.stubtest and the quickstart example); and the C library (scripts/test_c.sh): C tests under strict
+# warnings, ASan+UBSan and valgrind, the header as C++, and examples/c/nps.c.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
@@ -37,6 +38,9 @@ fi
 
 step "pytest crates/cx-py/tests"
 .venv/bin/python -m pytest crates/cx-py/tests -q
+
+step "C: libcx tests (strict C11, ASan+UBSan, valgrind), header as C++, examples/c"
+bash scripts/test_c.sh
 
 echo
 echo "all checks passed"

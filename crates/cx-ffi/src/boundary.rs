@@ -1,0 +1,218 @@
+//! The one boundary every export goes through: panics are caught, errors become a status plus a thread-local
+//! message, and raw pointers become references and slices only after they are checked.
+
+use crate::status::cx_status;
+use cx_core::CxError;
+use std::cell::RefCell;
+use std::ffi::c_char;
+use std::panic::{AssertUnwindSafe, catch_unwind};
+
+/// Why an export failed.
+#[derive(Debug)]
+pub enum FfiError {
+    /// An error from the core.
+    Core(CxError),
+    /// A required pointer was NULL (or NULL with a non-zero length).
+    Null(&'static str),
+    /// A pointer is not aligned for its type.
+    Misaligned(&'static str),
+    /// A string is not UTF-8.
+    Utf8 { name: &'static str, valid_up_to: usize },
+    /// An output buffer is too small.
+    TooSmall {
+        name: &'static str,
+        needed: usize,
+        given: usize,
+    },
+}
+
+impl From<CxError> for FfiError {
+    fn from(e: CxError) -> Self {
+        FfiError::Core(e)
+    }
+}
+
+impl FfiError {
+    pub(crate) fn status(&self) -> cx_status {
+        match self {
+            FfiError::Core(e) => cx_status::of(e),
+            FfiError::Null(_) => cx_status::NullArgument,
+            FfiError::Misaligned(_) => cx_status::MisalignedPointer,
+            FfiError::Utf8 { .. } => cx_status::InvalidUtf8,
+            FfiError::TooSmall { .. } => cx_status::BufferTooSmall,
+        }
+    }
+
+    fn message(&self) -> String {
+        match self {
+            FfiError::Core(e) => e.to_string(),
+            FfiError::Null(name) => format!("`{name}` is NULL"),
+            FfiError::Misaligned(name) => format!("`{name}` is not aligned for its type"),
+            FfiError::Utf8 { name, valid_up_to } => {
+                format!("`{name}` is not valid UTF-8 (valid up to byte {valid_up_to})")
+            }
+            FfiError::TooSmall { name, needed, given } => {
+                format!("`{name}` holds {given} but {needed} are needed")
+            }
+        }
+    }
+}
+
+/// Result type of export bodies.
+pub type FfiResult<T = ()> = Result<T, FfiError>;
+
+thread_local! {
+    static LAST_ERROR: RefCell<String> = const { RefCell::new(String::new()) };
+}
+
+fn set_last_error(message: String) {
+    LAST_ERROR.with(|m| *m.borrow_mut() = message);
+}
+
+/// The last error message of this thread ("" after a success).
+pub fn last_error() -> String {
+    LAST_ERROR.with(|m| m.borrow().clone())
+}
+
+/// Runs an export body: `Ok` → `CX_STATUS_OK`; an error → its status and message; a panic → `CX_STATUS_PANIC`.
+pub fn boundary(body: impl FnOnce() -> FfiResult) -> cx_status {
+    match catch_unwind(AssertUnwindSafe(body)) {
+        Ok(Ok(())) => {
+            set_last_error(String::new());
+            cx_status::Ok
+        }
+        Ok(Err(e)) => {
+            set_last_error(e.message());
+            e.status()
+        }
+        Err(panic) => {
+            let what = panic
+                .downcast_ref::<&str>()
+                .map(|s| (*s).to_string())
+                .or_else(|| panic.downcast_ref::<String>().cloned())
+                .unwrap_or_else(|| "unknown panic".into());
+            set_last_error(format!("internal error (panic): {what}"));
+            cx_status::Panic
+        }
+    }
+}
+
+fn check_aligned<T>(ptr: *const T, name: &'static str) -> FfiResult {
+    if ptr.is_aligned() {
+        Ok(())
+    } else {
+        Err(FfiError::Misaligned(name))
+    }
+}
+
+/// The slice `(ptr, len)`: `(NULL, 0)` is empty; NULL with `len > 0` is an error.
+///
+/// # Safety
+/// A non-NULL `ptr` must point to `len` initialised values of `T` that stay valid and unmodified for `'a`.
+pub unsafe fn slice<'a, T>(ptr: *const T, len: usize, name: &'static str) -> FfiResult<&'a [T]> {
+    if ptr.is_null() {
+        return if len == 0 { Ok(&[]) } else { Err(FfiError::Null(name)) };
+    }
+    check_aligned(ptr, name)?;
+    // SAFETY: non-NULL and aligned (checked); the caller guarantees `len` valid elements for 'a.
+    Ok(unsafe { std::slice::from_raw_parts(ptr, len) })
+}
+
+/// An optional array: NULL means "not given" (e.g. no weights), otherwise as [`slice`].
+///
+/// # Safety
+/// As [`slice`].
+pub unsafe fn optional_slice<'a, T>(ptr: *const T, len: usize, name: &'static str) -> FfiResult<Option<&'a [T]>> {
+    if ptr.is_null() {
+        Ok(None)
+    } else {
+        // SAFETY: forwarded contract.
+        unsafe { slice(ptr, len, name) }.map(Some)
+    }
+}
+
+/// A UTF-8 string given as pointer + length (no NUL needed).
+///
+/// # Safety
+/// As [`slice`] for `len` bytes.
+pub unsafe fn utf8<'a>(ptr: *const c_char, len: usize, name: &'static str) -> FfiResult<&'a str> {
+    // SAFETY: forwarded contract.
+    let bytes = unsafe { slice(ptr.cast::<u8>(), len, name) }?;
+    std::str::from_utf8(bytes).map_err(|e| FfiError::Utf8 {
+        name,
+        valid_up_to: e.valid_up_to(),
+    })
+}
+
+/// A shared reference from a pointer that must not be NULL.
+///
+/// # Safety
+/// A non-NULL `ptr` must point to a valid `T` for `'a`.
+pub unsafe fn reference<'a, T>(ptr: *const T, name: &'static str) -> FfiResult<&'a T> {
+    if ptr.is_null() {
+        return Err(FfiError::Null(name));
+    }
+    check_aligned(ptr, name)?;
+    // SAFETY: non-NULL, aligned, valid per the caller.
+    Ok(unsafe { &*ptr })
+}
+
+/// Writes `value` through an output pointer (checked first; called only once the result is ready, so outputs
+/// are written only on success).
+///
+/// # Safety
+/// A non-NULL `ptr` must be valid for writing a `T`.
+pub unsafe fn write<T>(ptr: *mut T, value: T, name: &'static str) -> FfiResult {
+    if ptr.is_null() {
+        return Err(FfiError::Null(name));
+    }
+    check_aligned(ptr, name)?;
+    // SAFETY: non-NULL, aligned, writable per the caller; `write` does not read or drop the old value.
+    unsafe { ptr.write(value) };
+    Ok(())
+}
+
+/// Checks that an output pointer is usable before the work starts (so a NULL output fails fast).
+pub fn check_out<T>(ptr: *mut T, name: &'static str) -> FfiResult {
+    if ptr.is_null() {
+        return Err(FfiError::Null(name));
+    }
+    check_aligned(ptr, name)
+}
+
+/// Copies `bytes` into the caller's buffer `(buf, len)`. `*written` (if not NULL) receives the number of bytes
+/// needed, also on `CX_STATUS_BUFFER_TOO_SMALL`, so a caller can size the buffer with a first call passing
+/// `(NULL, 0)`. With `nul_terminate`, a NUL is appended (and counted in the size needed).
+///
+/// # Safety
+/// A non-NULL `buf` must be valid for writing `len` bytes; a non-NULL `written` for one `usize`.
+pub unsafe fn copy_out(
+    bytes: &[u8],
+    buf: *mut u8,
+    len: usize,
+    written: *mut usize,
+    nul_terminate: bool,
+    name: &'static str,
+) -> FfiResult {
+    let needed = bytes.len() + usize::from(nul_terminate);
+    if !written.is_null() {
+        // SAFETY: non-NULL per the check, writable per the caller.
+        unsafe { write(written, needed, "written") }?;
+    }
+    if len < needed || buf.is_null() {
+        return Err(FfiError::TooSmall {
+            name,
+            needed,
+            given: if buf.is_null() { 0 } else { len },
+        });
+    }
+    // SAFETY: `buf` is writable for `len >= needed` bytes; source and destination cannot overlap (ours is a
+    // fresh Rust allocation).
+    unsafe {
+        std::ptr::copy_nonoverlapping(bytes.as_ptr(), buf, bytes.len());
+        if nul_terminate {
+            buf.add(bytes.len()).write(0);
+        }
+    }
+    Ok(())
+}

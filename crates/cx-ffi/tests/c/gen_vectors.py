@@ -1,0 +1,149 @@
+"""Writes vectors.h for the C tests from the repository's test data, so the C suite checks the same numbers as
+the Rust and Python ones: the golden vectors (tests/data/survey.json) and the core's parity cases
+(tests/data/parity.json). Usage: python3 gen_vectors.py OUT.h"""
+
+import json
+import math
+import sys
+from pathlib import Path
+
+DATA = Path(__file__).resolve().parents[4] / "tests" / "data"
+vectors = json.loads((DATA / "survey.json").read_text())
+cases = json.loads((DATA / "parity.json").read_text())["cases"]
+out = []
+
+
+def num(x):
+    if x is None or (isinstance(x, float) and math.isnan(x)):
+        return "NAN"
+    return repr(float(x))
+
+
+def array(name, values, ctype="double"):
+    body = ", ".join(num(v) if ctype == "double" else str(v) for v in values) or "0"
+    out.append(f"static const {ctype} {name}[] = {{{body}}};")
+
+
+def string(value):
+    return json.dumps(value)  # a JSON string literal is a valid C string literal for this ASCII content
+
+
+INTERVAL = {"wald": 1, "adjusted_wald": 2, "agresti_min": 3, "bonett_price": 4, "tango": 5, "bootstrap": 6,
+            "wilson": 7, "jeffreys": 8, "clopper_pearson": 9, "agresti_coull_z2": 10, "agresti_coull_add2": 11,
+            "t": 12}
+COMPARE = {"wald": 1, "adjusted": 2, "newcombe": 3, "agresti_caffo": 4, "welch": 5}
+
+# Golden vectors: NPS from counts (point, variance, se), NPS intervals, proportion intervals, CSAT.
+rows = []
+for c in vectors["nps_point_and_variance"]:
+    if "counts" not in c:
+        continue
+    d, q, p = c["counts"]
+    rows.append(f"{{{d}, {q}, {p}, {num(c.get('nps'))}, {num(c.get('nps_points'))}, {num(c.get('variance'))}, "
+                f"{num(c.get('se'))}}}")
+out.append("typedef struct { uint64_t d, q, p; double nps, nps_points, variance, se; } nps_point_case;")
+out.append(f"static const nps_point_case NPS_POINT[] = {{{', '.join(rows)}}};")
+rows = []
+for c in vectors["nps_point_and_variance"]:
+    if "raw_scores" in c:
+        name = f"NPS_RAW_{len(rows)}"
+        array(name, [math.nan if isinstance(s, str) else s for s in c["raw_scores"]])
+        rows.append(f"{{{name}, {len(c['raw_scores'])}, {num(c.get('nps'))}, {num(c.get('nps_points'))}, "
+                    f"{num(c.get('se'))}}}")
+out.append("typedef struct { const double *scores; size_t n; double nps, nps_points, se; } nps_raw_case;")
+out.append(f"static const nps_raw_case NPS_RAW[] = {{{', '.join(rows) or '{0}'}}};")
+out.append(f"#define NPS_RAW_COUNT {len(rows)}")
+
+rows = []
+for c in vectors["nps_intervals"]:
+    d, q, p = c["counts"]
+    for method in ("wald", "agresti_min", "bonett_price", "tango"):
+        if method in c:
+            lo, hi = c[method]
+            rows.append(f"{{{d}, {q}, {p}, {INTERVAL[method]}, {num(lo)}, {num(hi)}}}")
+out.append("typedef struct { uint64_t d, q, p; uint32_t interval; double lo, hi; } nps_interval_case;")
+out.append(f"static const nps_interval_case NPS_INTERVALS[] = {{{', '.join(rows)}}};")
+
+rows = []
+for c in vectors["proportion_intervals"]:
+    level = c.get("level", 0.95)
+    for method in ("wilson", "jeffreys", "clopper_pearson", "agresti_coull_add2", "agresti_coull_z2"):
+        if method in c:
+            lo, hi = c[method]["interval"] if isinstance(c[method], dict) else c[method]
+            rows.append(f"{{{c['k']}, {c['n']}, {num(level)}, {INTERVAL[method]}, {num(lo)}, {num(hi)}}}")
+out.append("typedef struct { uint64_t k, n; double level; uint32_t interval; double lo, hi; } proportion_case;")
+out.append(f"static const proportion_case PROPORTIONS[] = {{{', '.join(rows)}}};")
+
+rows = []
+for i, c in enumerate(vectors["csat_simple"]):
+    array(f"CSAT_{i}", c["raw_scores"])
+    rows.append(f"{{CSAT_{i}, {len(c['raw_scores'])}, {num(c['csat_percent'])}}}")
+out.append("typedef struct { const double *scores; size_t n; double percent; } csat_case;")
+out.append(f"static const csat_case CSAT_SIMPLE[] = {{{', '.join(rows)}}};")
+
+# Parity: every score case through cx_score, compare cases through cx_compare, the grouped case, the bytes.
+rows = []
+for i, c in enumerate(x for x in cases if x["call"] == "score"):
+    array(f"P_SCORES_{i}", c["scores"])
+    weights = "NULL"
+    if c["weights"] is not None:
+        array(f"P_WEIGHTS_{i}", c["weights"])
+        weights = f"P_WEIGHTS_{i}"
+    r = c["result"]
+    neg = r["shares"]["negative"]
+    rows.append(
+        f"{{{string(c['metric'])}, P_SCORES_{i}, {len(c['scores'])}, {weights}, {INTERVAL[c['interval']]}, "
+        f"{num(c['level'])}, {{{num(r['value'])}, {num(r['se'])}, {num(r['ci_low'])}, {num(r['ci_high'])}, "
+        f"{num(r['level'])}, {r['n']}, {num(r['n_effective'])}, {r['n_missing']}, {num(r['design_effect'])}, "
+        f"{num(neg)}, {num(r['shares']['neutral'])}, {num(r['shares']['positive'])}, {r['counts']['negative']}, "
+        f"{r['counts']['neutral']}, {r['counts']['positive']}, 0, {INTERVAL[r['method']['method']]}, "
+        f"{'true' if r['weighted'] else 'false'}}}}}"
+    )
+out.append("typedef struct { const char *metric; const double *scores; size_t n; const double *weights; "
+           "uint32_t interval; double level; cx_estimate want; } score_case;")
+out.append(f"static const score_case SCORES[] = {{{', '.join(rows)}}};")
+
+rows = []
+for i, c in enumerate(x for x in cases if x["call"] == "compare"):
+    array(f"P_A_{i}", c["a"])
+    array(f"P_B_{i}", c["b"])
+    r = c["result"]
+    rows.append(f"{{{string(c['metric'])}, P_A_{i}, {len(c['a'])}, P_B_{i}, {len(c['b'])}, {COMPARE[c['method']]}, "
+                f"{num(r['delta'])}, {num(r['se'])}, {num(r['p_value'])}, {num(r['ci_low'])}, {num(r['ci_high'])}}}")
+out.append("typedef struct { const char *metric; const double *a; size_t n_a; const double *b; size_t n_b; "
+           "uint32_t method; double delta, se, p_value, ci_low, ci_high; } compare_case;")
+out.append(f"static const compare_case COMPARES[] = {{{', '.join(rows)}}};")
+
+c = next(x for x in cases if x["call"] == "score_by" and x["weights"] is not None)
+keys = sorted(set(c["keys"]))
+array("G_SCORES", c["scores"])
+array("G_WEIGHTS", c["weights"])
+array("G_CODES", [keys.index(k) for k in c["keys"]], "uint32_t")
+out.append(f"#define G_N {len(c['scores'])}")
+out.append(f"#define G_GROUPS {len(keys)}")
+out.append(f"#define G_MIN_N {c['min_n']}")
+by_key = {r["key"]: r for r in c["result"]["rows"]}
+rows = []
+for k in keys:
+    r = by_key.get(k)
+    if r is None:
+        s = next(s for s in c["result"]["suppressed"] if s["key"] == k)
+        rows.append(f"{{false, {s['n']}, NAN, NAN, NAN, NAN, NAN}}")
+    else:
+        e = r["estimate"]
+        rows.append(f"{{true, {e['n']}, {num(e['value'])}, {num(e['se'])}, {num(e['ci_low'])}, "
+                    f"{num(r['vs_rest']['delta'])}, {num(r['p_adjusted'])}}}")
+out.append("typedef struct { bool estimated; uint64_t n; double value, se, ci_low, delta, p_adjusted; } group_case;")
+out.append(f"static const group_case GROUPS[] = {{{', '.join(rows)}}};")
+
+c = next(x for x in cases if x["call"] == "accumulator")
+array("ACC_SCORES", c["scores"])
+array("ACC_WEIGHTS", c["weights"])
+out.append(f"#define ACC_N {len(c['scores'])}")
+out.append(f"static const char ACC_BYTES[] = {string(c['bytes'])};")
+out.append(f"static const double ACC_VALUE = {num(c['result']['value'])};")
+
+header = ["/* Generated by gen_vectors.py from tests/data; do not edit. */", "#include <math.h>",
+          "#include <stdbool.h>", "#include <stddef.h>", "#include <stdint.h>", '#include "cx.h"',
+          "#define COUNT(a) (sizeof(a) / sizeof((a)[0]))"]
+Path(sys.argv[1]).write_text("\n".join(header + out) + "\n")

@@ -1,0 +1,372 @@
+/*
+ * The C API end to end: golden vectors, the core's parity cases (to 1e-12), histograms, grouped scoring, and
+ * every status code provoked. Built by scripts/test_c.sh with -std=c11 -Wall -Wextra -Wpedantic -Werror, run
+ * plain, under ASan+UBSan and under valgrind. Exit status 0 only if every check passed.
+ */
+#include <math.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "cx.h"
+#include "vectors.h"
+
+static int failures = 0;
+static int checks = 0;
+
+#define CHECK(cond, ...)                                                    \
+    do {                                                                    \
+        checks++;                                                           \
+        if (!(cond)) {                                                      \
+            failures++;                                                     \
+            fprintf(stderr, "%s:%d: check failed: %s: ", __FILE__, __LINE__, #cond); \
+            fprintf(stderr, __VA_ARGS__);                                   \
+            fprintf(stderr, "\n");                                          \
+        }                                                                   \
+    } while (0)
+
+static bool close_to(double got, double want, double tol) {
+    if (isnan(want)) {
+        return isnan(got);
+    }
+    double scale = fabs(want) > 1.0 ? fabs(want) : 1.0;
+    return fabs(got - want) <= tol * scale;
+}
+
+static const char *last_error(void) {
+    static char buf[512];
+    size_t written = 0;
+    if (cx_last_error_message(buf, sizeof buf, &written) != CX_STATUS_OK) {
+        return "(message did not fit)";
+    }
+    return buf;
+}
+
+static cx_metric_spec *preset(const char *name) {
+    cx_metric_spec *spec = NULL;
+    cx_status s = cx_metric_spec_preset(name, strlen(name), &spec);
+    CHECK(s == CX_STATUS_OK && spec != NULL, "preset %s: %s", name, last_error());
+    return spec;
+}
+
+static cx_estimate_options with_interval(uint32_t interval, double level) {
+    cx_estimate_options o = cx_estimate_options_default();
+    o.interval = interval;
+    o.level = level;
+    return o;
+}
+
+static void test_version(void) {
+    char want[32];
+    snprintf(want, sizeof want, "%d.%d.%d", CX_VERSION_MAJOR, CX_VERSION_MINOR, CX_VERSION_PATCH);
+    CHECK(strcmp(cx_version(), want) == 0, "cx_version() %s vs macros %s", cx_version(), want);
+}
+
+static void test_golden_vectors(void) {
+    const double tol = 1e-4;
+    for (size_t i = 0; i < COUNT(NPS_POINT); i++) {
+        const nps_point_case *c = &NPS_POINT[i];
+        cx_estimate e;
+        cx_status s = cx_nps_from_counts(c->d, c->q, c->p, NULL, &e);
+        CHECK(s == CX_STATUS_OK, "nps_point %zu: %s", i, last_error());
+        if (s != CX_STATUS_OK) continue;
+        if (!isnan(c->nps)) CHECK(close_to(e.value / 100, c->nps, tol), "nps %zu: %g vs %g", i, e.value, c->nps);
+        if (!isnan(c->nps_points)) CHECK(close_to(e.value, c->nps_points, tol), "nps points %zu", i);
+        if (!isnan(c->variance)) {
+            double v = (e.se / 100) * (e.se / 100) * (double)e.n;
+            CHECK(close_to(v, c->variance, tol), "variance %zu: %g vs %g", i, v, c->variance);
+        }
+        if (!isnan(c->se)) CHECK(close_to(e.se / 100, c->se, tol), "se %zu: %g vs %g", i, e.se, c->se);
+    }
+    for (size_t i = 0; i < NPS_RAW_COUNT; i++) {
+        const nps_raw_case *c = &NPS_RAW[i];
+        cx_estimate e;
+        CHECK(cx_nps(c->scores, c->n, NULL, 0, NULL, &e) == CX_STATUS_OK, "nps raw %zu: %s", i, last_error());
+        if (!isnan(c->nps)) CHECK(close_to(e.value / 100, c->nps, tol), "nps raw %zu", i);
+        if (!isnan(c->nps_points)) CHECK(close_to(e.value, c->nps_points, tol), "nps raw points %zu", i);
+    }
+    for (size_t i = 0; i < COUNT(NPS_INTERVALS); i++) {
+        const nps_interval_case *c = &NPS_INTERVALS[i];
+        cx_estimate_options o = with_interval(c->interval, 0.95);
+        cx_estimate e;
+        CHECK(cx_nps_from_counts(c->d, c->q, c->p, &o, &e) == CX_STATUS_OK, "interval %zu: %s", i, last_error());
+        CHECK(e.method == c->interval, "interval %zu method %u", i, e.method);
+        CHECK(close_to(e.ci_low / 100, c->lo, tol) && close_to(e.ci_high / 100, c->hi, tol),
+              "interval %zu: [%g, %g] vs [%g, %g]", i, e.ci_low / 100, e.ci_high / 100, c->lo, c->hi);
+    }
+    cx_metric_spec *binary = preset("binary_csat");
+    for (size_t i = 0; i < COUNT(PROPORTIONS); i++) {
+        const proportion_case *c = &PROPORTIONS[i];
+        cx_estimate_options o = with_interval(c->interval, c->level);
+        cx_estimate e;
+        cx_status s = cx_score_counts(binary, c->n - c->k, 0, c->k, &o, &e);
+        CHECK(s == CX_STATUS_OK, "proportion %zu: %s", i, last_error());
+        CHECK(close_to(e.ci_low / 100, c->lo, tol) && close_to(e.ci_high / 100, c->hi, tol),
+              "proportion %zu (method %u): [%g, %g] vs [%g, %g]", i, c->interval, e.ci_low / 100, e.ci_high / 100,
+              c->lo, c->hi);
+    }
+    cx_metric_spec_free(binary);
+    for (size_t i = 0; i < COUNT(CSAT_SIMPLE); i++) {
+        cx_estimate e;
+        CHECK(cx_csat(CSAT_SIMPLE[i].scores, CSAT_SIMPLE[i].n, NULL, 0, NULL, &e) == CX_STATUS_OK, "csat %zu", i);
+        CHECK(close_to(e.value, CSAT_SIMPLE[i].percent, tol), "csat %zu: %g", i, e.value);
+    }
+    /* must_fail: empty input is an error, never 0; a missing value is skipped and counted. */
+    cx_estimate e;
+    CHECK(cx_nps(NULL, 0, NULL, 0, NULL, &e) == CX_STATUS_EMPTY_INPUT, "empty");
+    CHECK(cx_nps_from_counts(0, 0, 0, NULL, &e) == CX_STATUS_EMPTY_INPUT, "empty counts");
+    const double skip[] = {7, NAN, 9};
+    CHECK(cx_nps(skip, 3, NULL, 0, NULL, &e) == CX_STATUS_OK && e.value == 50.0 && e.n == 2 && e.n_missing == 1,
+          "missing skipped");
+}
+
+static void same_estimate(const cx_estimate *got, const cx_estimate *want, size_t i) {
+    const double tol = 1e-12;
+    CHECK(close_to(got->value, want->value, tol), "parity %zu value %.17g vs %.17g", i, got->value, want->value);
+    CHECK(close_to(got->se, want->se, tol), "parity %zu se", i);
+    CHECK(close_to(got->ci_low, want->ci_low, tol), "parity %zu ci_low %.17g vs %.17g", i, got->ci_low,
+          want->ci_low);
+    CHECK(close_to(got->ci_high, want->ci_high, tol), "parity %zu ci_high", i);
+    CHECK(close_to(got->level, want->level, tol), "parity %zu level", i);
+    CHECK(close_to(got->n_effective, want->n_effective, tol), "parity %zu n_effective", i);
+    CHECK(close_to(got->design_effect, want->design_effect, tol), "parity %zu design effect", i);
+    CHECK(close_to(got->share_negative, want->share_negative, tol), "parity %zu share negative", i);
+    CHECK(close_to(got->share_neutral, want->share_neutral, tol), "parity %zu share neutral", i);
+    CHECK(close_to(got->share_positive, want->share_positive, tol), "parity %zu share positive", i);
+    CHECK(got->n == want->n && got->n_missing == want->n_missing, "parity %zu n", i);
+    CHECK(got->count_negative == want->count_negative && got->count_neutral == want->count_neutral &&
+              got->count_positive == want->count_positive,
+          "parity %zu counts", i);
+    CHECK(got->method == want->method && got->weighted == want->weighted, "parity %zu method", i);
+}
+
+static void test_parity_with_the_core(void) {
+    for (size_t i = 0; i < COUNT(SCORES); i++) {
+        const score_case *c = &SCORES[i];
+        cx_metric_spec *spec = preset(c->metric);
+        cx_estimate_options o = with_interval(c->interval, c->level);
+        cx_estimate e;
+        cx_status s = cx_score(spec, c->scores, c->n, c->weights, c->weights ? c->n : 0, &o, &e);
+        CHECK(s == CX_STATUS_OK, "score %zu: %s", i, last_error());
+        if (s == CX_STATUS_OK) same_estimate(&e, &c->want, i);
+        cx_metric_spec_free(spec);
+    }
+    for (size_t i = 0; i < COUNT(COMPARES); i++) {
+        const compare_case *c = &COMPARES[i];
+        cx_metric_spec *spec = preset(c->metric);
+        cx_comparison ab, ba;
+        CHECK(cx_compare(spec, c->a, c->n_a, c->b, c->n_b, c->method, 0.95, &ab) == CX_STATUS_OK, "compare %zu", i);
+        CHECK(cx_compare(spec, c->b, c->n_b, c->a, c->n_a, c->method, 0.95, &ba) == CX_STATUS_OK, "swap %zu", i);
+        CHECK(close_to(ab.delta, c->delta, 1e-12) && close_to(ab.se, c->se, 1e-12) &&
+                  close_to(ab.p_value, c->p_value, 1e-12) && close_to(ab.ci_low, c->ci_low, 1e-12) &&
+                  close_to(ab.ci_high, c->ci_high, 1e-12),
+              "compare %zu: delta %.17g vs %.17g", i, ab.delta, c->delta);
+        CHECK(ba.delta == -ab.delta && ab.method == c->method, "compare %zu: swapping flips the sign", i);
+        cx_metric_spec_free(spec);
+    }
+}
+
+static void test_score_by(void) {
+    cx_metric_spec *nps = preset("nps");
+    cx_group_options o = cx_group_options_default();
+    o.min_n = G_MIN_N;
+    o.compare_to_rest = true;
+    o.compare_method = CX_COMPARE_METHOD_ADJUSTED;
+    cx_group_result rows[G_GROUPS];
+    cx_status s = cx_score_by(nps, G_SCORES, G_N, G_CODES, G_N, G_GROUPS, G_WEIGHTS, G_N, &o, rows, G_GROUPS);
+    CHECK(s == CX_STATUS_OK, "score_by: %s", last_error());
+    for (size_t g = 0; s == CX_STATUS_OK && g < G_GROUPS; g++) {
+        const group_case *want = &GROUPS[g];
+        CHECK(rows[g].estimated == want->estimated && rows[g].n == want->n, "group %zu n", g);
+        if (!want->estimated) continue;
+        CHECK(close_to(rows[g].estimate.value, want->value, 1e-12) && close_to(rows[g].estimate.se, want->se, 1e-12) &&
+                  close_to(rows[g].estimate.ci_low, want->ci_low, 1e-12),
+              "group %zu value %.17g vs %.17g", g, rows[g].estimate.value, want->value);
+        CHECK(rows[g].compared && close_to(rows[g].vs_rest.delta, want->delta, 1e-12) &&
+                  close_to(rows[g].p_adjusted, want->p_adjusted, 1e-12),
+              "group %zu vs rest", g);
+    }
+    /* Too few rows: BUFFER_TOO_SMALL, and the rows are untouched. */
+    cx_group_result one[1];
+    memset(one, 0xAB, sizeof one);
+    CHECK(cx_score_by(nps, G_SCORES, G_N, G_CODES, G_N, G_GROUPS, NULL, 0, NULL, one, 1) ==
+              CX_STATUS_BUFFER_TOO_SMALL,
+          "rows buffer too small");
+    unsigned char untouched[sizeof one];
+    memset(untouched, 0xAB, sizeof untouched);
+    CHECK(memcmp(one, untouched, sizeof one) == 0, "outputs written only on success");
+    /* A code not below n_groups names its index. */
+    const double sc[] = {9, 10, 3};
+    const uint32_t codes[] = {0, 1, 5};
+    cx_group_result three[3];
+    CHECK(cx_score_by(nps, sc, 3, codes, 3, 3, NULL, 0, NULL, three, 3) == CX_STATUS_INVALID_GROUP_CODE, "code");
+    CHECK(strstr(last_error(), "at index 2") != NULL, "group code message: %s", last_error());
+    cx_metric_spec_free(nps);
+}
+
+static void test_histogram(void) {
+    cx_metric_spec *nps = preset("nps");
+    cx_histogram *whole = NULL, *a = NULL, *b = NULL;
+    CHECK(cx_histogram_new(nps, &whole) == CX_STATUS_OK && cx_histogram_new(nps, &a) == CX_STATUS_OK &&
+              cx_histogram_new(nps, &b) == CX_STATUS_OK,
+          "new");
+    cx_metric_spec_free(nps); /* the histograms keep their own copy */
+    CHECK(cx_histogram_add(whole, ACC_SCORES, ACC_N, ACC_WEIGHTS, ACC_N, CX_MISSING_SKIP) == CX_STATUS_OK, "add");
+    CHECK(cx_histogram_add(a, ACC_SCORES, 50, ACC_WEIGHTS, 50, CX_MISSING_SKIP) == CX_STATUS_OK, "add a");
+    CHECK(cx_histogram_add(b, ACC_SCORES + 50, ACC_N - 50, ACC_WEIGHTS + 50, ACC_N - 50, CX_MISSING_SKIP) ==
+              CX_STATUS_OK,
+          "add b");
+    CHECK(cx_histogram_merge(a, b) == CX_STATUS_OK, "merge");
+
+    /* Bytes: the same as the Rust core writes, and they read back. */
+    size_t needed = 0;
+    CHECK(cx_histogram_to_bytes(whole, NULL, 0, &needed) == CX_STATUS_BUFFER_TOO_SMALL, "size query");
+    CHECK(needed == strlen(ACC_BYTES), "needed %zu vs %zu", needed, strlen(ACC_BYTES));
+    uint8_t *bytes = malloc(needed);
+    size_t written = 0;
+    CHECK(bytes && cx_histogram_to_bytes(whole, bytes, needed, &written) == CX_STATUS_OK, "to_bytes");
+    CHECK(bytes && memcmp(bytes, ACC_BYTES, needed) == 0, "bytes equal the core's");
+    cx_histogram *back = NULL;
+    CHECK(cx_histogram_from_bytes((const uint8_t *)ACC_BYTES, strlen(ACC_BYTES), &back) == CX_STATUS_OK, "from");
+    cx_estimate e_whole, e_merged, e_back;
+    CHECK(cx_histogram_estimate(whole, NULL, &e_whole) == CX_STATUS_OK, "estimate");
+    CHECK(cx_histogram_estimate(a, NULL, &e_merged) == CX_STATUS_OK, "estimate merged");
+    CHECK(cx_histogram_estimate(back, NULL, &e_back) == CX_STATUS_OK, "estimate back");
+    CHECK(close_to(e_whole.value, ACC_VALUE, 1e-12), "value %.17g vs %.17g", e_whole.value, ACC_VALUE);
+    CHECK(close_to(e_merged.value, e_whole.value, 1e-12) && close_to(e_merged.se, e_whole.se, 1e-12) &&
+              e_merged.n == e_whole.n,
+          "merge equals one pass");
+    CHECK(e_back.value == e_whole.value && e_back.ci_low == e_whole.ci_low, "bytes round trip");
+    uint64_t n = 0, n_missing = 0;
+    CHECK(cx_histogram_counts(a, &n, &n_missing) == CX_STATUS_OK && n + n_missing == ACC_N, "counts");
+    cx_comparison c;
+    CHECK(cx_histogram_compare(a, whole, CX_COMPARE_METHOD_DEFAULT, 0.95, &c) == CX_STATUS_OK &&
+              close_to(c.delta, 0.0, 1e-12),
+          "merged vs one pass: delta %g", c.delta);
+
+    /* Damaged bytes are a status, never a crash. */
+    cx_histogram *bad = NULL;
+    CHECK(cx_histogram_from_bytes(bytes, needed / 2, &bad) == CX_STATUS_INVALID_CONFIG && bad == NULL, "truncated");
+    /* A failed add changes nothing. */
+    const double out_of_range[] = {9, 11};
+    CHECK(cx_histogram_add(a, out_of_range, 2, NULL, 0, CX_MISSING_SKIP) == CX_STATUS_SCORE_OUT_OF_RANGE, "bad add");
+    uint64_t n_after = 0;
+    CHECK(cx_histogram_counts(a, &n_after, NULL) == CX_STATUS_OK && n_after == n, "failed add is atomic");
+    /* Merging different metrics is refused. */
+    cx_metric_spec *csat = preset("csat");
+    cx_histogram *h_csat = NULL;
+    CHECK(cx_histogram_new(csat, &h_csat) == CX_STATUS_OK, "csat histogram");
+    CHECK(cx_histogram_merge(a, h_csat) == CX_STATUS_INCOMPATIBLE_HISTOGRAMS, "incompatible");
+    cx_metric_spec_free(csat);
+
+    free(bytes);
+    cx_histogram_free(h_csat);
+    cx_histogram_free(back);
+    cx_histogram_free(whole);
+    cx_histogram_free(a);
+    cx_histogram_free(b);
+    cx_histogram_free(NULL);
+    cx_metric_spec_free(NULL);
+}
+
+static void test_specs_from_json(void) {
+    cx_metric_spec *csat = preset("csat");
+    char json[512];
+    size_t written = 0;
+    CHECK(cx_metric_spec_to_json(csat, json, sizeof json, &written) == CX_STATUS_OK, "to_json");
+    CHECK(written == strlen(json) + 1, "written counts the NUL");
+    cx_metric_spec *back = NULL;
+    CHECK(cx_metric_spec_from_json(json, strlen(json), &back) == CX_STATUS_OK, "from_json: %s", last_error());
+    const double ratings[] = {5, 4, 3, 1};
+    cx_estimate e1, e2;
+    CHECK(cx_score(csat, ratings, 4, NULL, 0, NULL, &e1) == CX_STATUS_OK, "score csat");
+    CHECK(cx_score(back, ratings, 4, NULL, 0, NULL, &e2) == CX_STATUS_OK && e1.value == e2.value && e1.value == 50,
+          "round-tripped spec scores the same");
+    const char *custom = "{\"version\":1,\"name\":\"csat7\",\"scale\":{\"min\":1,\"max\":7},"
+                         "\"direction\":\"higher_is_better\",\"categories\":{\"positive\":{\"lo\":6,\"hi\":7},"
+                         "\"negative\":null},\"scoring\":\"top_box\"}";
+    cx_metric_spec *seven = NULL;
+    CHECK(cx_metric_spec_from_json(custom, strlen(custom), &seven) == CX_STATUS_OK, "custom: %s", last_error());
+    const double r7[] = {7, 6, 5, 1};
+    CHECK(cx_score(seven, r7, 4, NULL, 0, NULL, &e1) == CX_STATUS_OK && e1.value == 50, "custom scores");
+    const char *broken = "{\"version\":1,\"name\":\"x\",\"scale\":{\"min\":5,\"max\":1}";
+    cx_metric_spec *none = NULL;
+    CHECK(cx_metric_spec_from_json(broken, strlen(broken), &none) == CX_STATUS_INVALID_CONFIG && none == NULL,
+          "broken spec");
+    cx_metric_spec_free(seven);
+    cx_metric_spec_free(back);
+    cx_metric_spec_free(csat);
+}
+
+static void test_every_status(void) {
+    const double scores[] = {9, 10, 11, 3};
+    cx_estimate e;
+    memset(&e, 0, sizeof e);
+    cx_estimate untouched = e;
+
+    CHECK(cx_nps(NULL, 3, NULL, 0, NULL, &e) == CX_STATUS_NULL_ARGUMENT, "NULL array with a length");
+    CHECK(strstr(last_error(), "scores") != NULL, "message names the argument: %s", last_error());
+    CHECK(cx_nps(scores, 2, NULL, 0, NULL, NULL) == CX_STATUS_NULL_ARGUMENT, "NULL out");
+    CHECK(cx_score(NULL, scores, 2, NULL, 0, NULL, &e) == CX_STATUS_NULL_ARGUMENT, "NULL spec");
+
+    cx_metric_spec *spec = NULL;
+    const char bad_utf8[] = {'n', (char)0xff, 's'};
+    CHECK(cx_metric_spec_preset(bad_utf8, 3, &spec) == CX_STATUS_INVALID_UTF8 && spec == NULL, "invalid UTF-8");
+
+    char tiny[4];
+    size_t needed = 0;
+    CHECK(cx_nps(scores, 4, NULL, 0, NULL, &e) == CX_STATUS_SCORE_OUT_OF_RANGE, "out of range");
+    CHECK(cx_last_error_message(tiny, sizeof tiny, &needed) == CX_STATUS_BUFFER_TOO_SMALL && needed > sizeof tiny,
+          "message buffer too small");
+    CHECK(strcmp(last_error(), "score 11 at index 2 is outside the scale 0..=10") == 0, "message: %s", last_error());
+    CHECK(memcmp(&e, &untouched, sizeof e) == 0, "out untouched on failure");
+
+    const double half[] = {6.5};
+    CHECK(cx_nps(half, 1, NULL, 0, NULL, &e) == CX_STATUS_NON_INTEGER_SCORE, "non-integer");
+    const double with_nan[] = {9, NAN};
+    cx_estimate_options strict = cx_estimate_options_default();
+    strict.missing = CX_MISSING_ERROR;
+    CHECK(cx_nps(with_nan, 2, NULL, 0, &strict, &e) == CX_STATUS_MISSING_VALUE, "missing under error");
+    CHECK(strstr(last_error(), "index 1") != NULL, "missing index: %s", last_error());
+    const double w1[] = {1.0};
+    CHECK(cx_nps(scores, 2, w1, 1, NULL, &e) == CX_STATUS_LENGTH_MISMATCH, "length mismatch");
+    const double wneg[] = {1.0, -1.0};
+    CHECK(cx_nps(scores, 2, wneg, 2, NULL, &e) == CX_STATUS_INVALID_WEIGHT, "bad weight");
+    const double wzero[] = {0.0, 0.0};
+    CHECK(cx_nps(scores, 2, wzero, 2, NULL, &e) == CX_STATUS_ZERO_TOTAL_WEIGHT, "zero weight");
+    CHECK(cx_nps(NULL, 0, NULL, 0, NULL, &e) == CX_STATUS_EMPTY_INPUT, "empty");
+    const double one[] = {5};
+    CHECK(cx_ces(one, 1, NULL, 0, NULL, &e) == CX_STATUS_INSUFFICIENT_DATA, "t interval from one response");
+
+    cx_estimate_options level = cx_estimate_options_default();
+    level.level = 1.5;
+    CHECK(cx_nps(scores, 2, NULL, 0, &level, &e) == CX_STATUS_INVALID_ARGUMENT, "level");
+    cx_estimate_options unknown = with_interval(99, 0.95);
+    CHECK(cx_nps(scores, 2, NULL, 0, &unknown, &e) == CX_STATUS_UNKNOWN_NAME, "unknown interval code");
+    CHECK(cx_metric_spec_preset("nope", 4, &spec) == CX_STATUS_UNKNOWN_NAME, "unknown preset");
+    cx_estimate_options wilson = with_interval(CX_INTERVAL_WILSON, 0.95);
+    CHECK(cx_nps(scores, 2, NULL, 0, &wilson, &e) == CX_STATUS_METHOD_NOT_APPLICABLE, "wilson for NPS");
+    const char *v9 = "{\"version\":9}";
+    CHECK(cx_metric_spec_from_json(v9, strlen(v9), &spec) == CX_STATUS_UNSUPPORTED_VERSION, "version");
+    CHECK(cx_metric_spec_from_json("{", 1, &spec) == CX_STATUS_INVALID_CONFIG, "config");
+    const double *misaligned = (const double *)((const char *)scores + 1);
+    CHECK(cx_nps(misaligned, 1, NULL, 0, NULL, &e) == CX_STATUS_MISALIGNED_POINTER, "misaligned");
+
+    CHECK(cx_debug_panic() == CX_STATUS_PANIC, "panic becomes a status");
+    CHECK(strstr(last_error(), "panic") != NULL, "panic message: %s", last_error());
+    /* The library works normally after a caught panic, and success clears the message. */
+    CHECK(cx_nps(scores, 2, NULL, 0, NULL, &e) == CX_STATUS_OK && e.value == 100.0, "after panic");
+    CHECK(strcmp(last_error(), "") == 0, "success clears the message");
+}
+
+int main(void) {
+    test_version();
+    test_golden_vectors();
+    test_parity_with_the_core();
+    test_score_by();
+    test_histogram();
+    test_specs_from_json();
+    test_every_status();
+    printf("%d checks, %d failed\n", checks, failures);
+    return failures == 0 ? 0 : 1;
+}
