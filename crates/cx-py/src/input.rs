@@ -131,3 +131,41 @@ pub fn weights<'py>(obj: Option<&Bound<'py, PyAny>>) -> PyResult<Option<PyReadon
         .map(|o| array::<f64>(o, "as_float64", "weights"))
         .transpose()
 }
+
+/// Scores, the aligned column, and the weights if given.
+pub type AlignedSlices<'a> = (ScoreSlice<'a>, &'a [i64], Option<&'a [f64]>);
+
+/// Scores with an aligned int64 column (group codes or dates as days) and optional weights, borrowed together.
+pub struct Aligned<'py> {
+    scores: Scores<'py>,
+    column: PyReadonlyArray1<'py, i64>,
+    column_name: &'static str,
+    weights: Option<PyReadonlyArray1<'py, f64>>,
+}
+
+impl<'py> Aligned<'py> {
+    /// Borrows the three inputs; `converter` (in `cxkit._input`) turns `column` into int64 when it is not already.
+    pub fn borrow(
+        scores: &Bound<'py, PyAny>,
+        column: &Bound<'py, PyAny>,
+        converter: &str,
+        column_name: &'static str,
+        weights: Option<&Bound<'py, PyAny>>,
+    ) -> PyResult<Self> {
+        Ok(Aligned {
+            scores: Scores::borrow(scores, "scores")?,
+            column: array::<i64>(column, converter, column_name)?,
+            column_name,
+            weights: self::weights(weights)?,
+        })
+    }
+
+    /// The slices: scores, the aligned column, and the weights if given.
+    pub fn slices(&self) -> PyResult<AlignedSlices<'_>> {
+        Ok((
+            self.scores.slice("scores")?,
+            slice_of(&self.column, self.column_name)?,
+            self.weights.as_ref().map(|w| slice_of(w, "weights")).transpose()?,
+        ))
+    }
+}

@@ -4,7 +4,7 @@
 use crate::columns::{ComparisonColumns, EstimateColumns};
 use crate::error::IntoPyResult;
 use crate::histogram::PyHistogram;
-use crate::input::{Scores, array, slice_of, weights};
+use crate::input::{Aligned, Scores, array, slice_of, weights};
 use crate::results::{PyComparison, PyEstimate, PyPairedComparison};
 use crate::spec::PyMetricSpec;
 use crate::{estimate_options, with_scores};
@@ -146,14 +146,8 @@ pub fn score_by<'py>(
         })
     })()
     .py_err(py)?;
-    let scores = Scores::borrow(scores, "scores")?;
-    let keys = array::<i64>(keys, "as_int64", "by")?;
-    let weights = self::weights(weights)?;
-    let (slice, k, w) = (
-        scores.slice("scores")?,
-        slice_of(&keys, "by")?,
-        weights.as_ref().map(|w| slice_of(w, "weights")).transpose()?,
-    );
+    let inputs = Aligned::borrow(scores, keys, "as_int64", "by", weights)?;
+    let (slice, k, w) = inputs.slices()?;
     let grouped = py
         .detach(|| with_scores!(slice, s => survey::score_by(spec, s, k, w, &options)))
         .py_err(py)?;
@@ -231,14 +225,8 @@ pub fn trend<'py>(
         })
     })()
     .py_err(py)?;
-    let scores = Scores::borrow(scores, "scores")?;
-    let days = array::<i64>(days, "as_days", "dates")?;
-    let weights = self::weights(weights)?;
-    let (slice, d, w) = (
-        scores.slice("scores")?,
-        slice_of(&days, "dates")?,
-        weights.as_ref().map(|w| slice_of(w, "weights")).transpose()?,
-    );
+    let inputs = Aligned::borrow(scores, days, "as_days", "dates", weights)?;
+    let (slice, d, w) = inputs.slices()?;
     let trend = py
         .detach(|| with_scores!(slice, s => survey::trend(spec, s, d, w, &options)))
         .py_err(py)?;
@@ -303,14 +291,8 @@ pub fn rolling<'py>(
         })
     })()
     .py_err(py)?;
-    let scores = Scores::borrow(scores, "scores")?;
-    let days = array::<i64>(days, "as_days", "dates")?;
-    let weights = self::weights(weights)?;
-    let (slice, d, w) = (
-        scores.slice("scores")?,
-        slice_of(&days, "dates")?,
-        weights.as_ref().map(|w| slice_of(w, "weights")).transpose()?,
-    );
+    let inputs = Aligned::borrow(scores, days, "as_days", "dates", weights)?;
+    let (slice, d, w) = inputs.slices()?;
     let rows = py
         .detach(|| with_scores!(slice, s => survey::rolling(spec, s, d, w, &options)))
         .py_err(py)?;
