@@ -256,7 +256,13 @@ fn must_fail() {
                     ..Default::default()
                 };
                 let err = score(&spec, &scores.unwrap(), None, &strict).unwrap_err();
-                assert_eq!(err, CxError::MissingValue { index: 1 });
+                assert_eq!(
+                    err,
+                    CxError::MissingValue {
+                        what: "scores".into(),
+                        index: 1
+                    }
+                );
             }
             "weights length differs from scores length" => {
                 let err = run(&[9.0, 7.0, 3.0], Some(&[1.0, 2.0])).unwrap_err();

@@ -45,9 +45,11 @@ pub enum CxError {
         max: i32,
     },
 
-    /// A missing score (NaN) was met while the missing policy is `error`.
-    #[error("missing score (NaN) at index {index} while the missing policy is `error`")]
+    /// A missing value (NaN) was met while the missing policy is `error`.
+    #[error("missing value (NaN) in {what} at index {index} while the missing policy is `error`")]
     MissingValue {
+        /// The input, e.g. `"scores"` or `"measure 'logins'"`.
+        what: String,
         /// Its position in the input.
         index: usize,
     },

@@ -22,6 +22,7 @@
 #![deny(missing_docs)]
 
 pub mod error;
+pub mod health;
 pub mod period;
 mod serde_util;
 pub mod stats;

@@ -47,7 +47,13 @@ fn errors_carry_their_status_and_message() {
         (s, last_error().as_str()),
         (cx_status::NullArgument, "`scores` is NULL")
     );
-    let s = boundary(|| Err(cx_core::CxError::MissingValue { index: 4 }.into()));
+    let s = boundary(|| {
+        Err(cx_core::CxError::MissingValue {
+            what: "scores".into(),
+            index: 4,
+        }
+        .into())
+    });
     assert_eq!(s, cx_status::MissingValue);
     assert!(last_error().contains("index 4"));
 }

@@ -13,7 +13,7 @@ fn class_of(e: &CxError) -> (&'static str, Option<usize>) {
     match e {
         CxError::ScoreOutOfRange { index, .. }
         | CxError::NonIntegerScore { index, .. }
-        | CxError::MissingValue { index }
+        | CxError::MissingValue { index, .. }
         | CxError::InvalidDate { index, .. }
         | CxError::InvalidWeight { index, .. }
         | CxError::InvalidGroupCode { index, .. } => ("InvalidInputError", Some(*index)),
@@ -103,7 +103,10 @@ fn samples() -> Vec<CxError> {
             min: 0,
             max: 10,
         },
-        CxError::MissingValue { index: 1 },
+        CxError::MissingValue {
+            what: "scores".into(),
+            index: 1,
+        },
         CxError::InvalidDate {
             value: "NaT".into(),
             index: 4,

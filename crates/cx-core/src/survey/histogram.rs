@@ -167,7 +167,10 @@ pub(crate) fn classify_slow(value: f64, index: usize, scale: Scale, missing: Mis
     if value.is_nan() {
         return match missing {
             MissingPolicy::Skip => Ok(None),
-            MissingPolicy::Error => Err(CxError::MissingValue { index }),
+            MissingPolicy::Error => Err(CxError::MissingValue {
+                what: "scores".into(),
+                index,
+            }),
         };
     }
     let (min, max) = (scale.min, scale.max);
@@ -663,7 +666,13 @@ mod tests {
         let e = Histogram::from_scores(NPS, &[f64::INFINITY], None, MissingPolicy::Skip).unwrap_err();
         assert!(matches!(e, CxError::ScoreOutOfRange { .. }));
         let e = Histogram::from_scores(NPS, &[1.0, f64::NAN], None, MissingPolicy::Error).unwrap_err();
-        assert_eq!(e, CxError::MissingValue { index: 1 });
+        assert_eq!(
+            e,
+            CxError::MissingValue {
+                what: "scores".into(),
+                index: 1
+            }
+        );
         assert!(e.to_string().contains("index 1"));
     }
 

@@ -1,0 +1,643 @@
+//! Scoring accounts: raw values → points (with staleness and percentiles over the scored population), points →
+//! a weighted roll-up through the group tree with the missing policies, coverage, bands, overrides and trend.
+//!
+//! The roll-up: a group's value is Σ wᵢ·pointsᵢ / Σ wᵢ over its members that have a value (measures, or groups
+//! with a value); the overall score is the same over the top level. A member's *effective weight* is its share of
+//! the overall score after that renormalisation, so Σ effective weight × points = score: the explanation adds up.
+//! *Coverage* is the share of the total weight (at full data) that was actually observed; imputed values
+//! (`neutral`, `zero`) do not count as observed.
+
+use super::scorecard::{Action, Better, Condition, CutBelongs, MissingRule, Op, Scorecard, ScoringRule};
+use crate::{CxError, Result};
+use serde::{Deserialize, Serialize};
+
+const ROOT: usize = 0;
+
+/// Columnar input: one array of raw values per measure, in scorecard order (NaN = missing), and optionally the
+/// age in days of each observation (NaN = unknown, taken as fresh).
+#[derive(Debug, Clone)]
+pub struct Columns<'a> {
+    /// `values[m][i]`: account `i`'s raw value of measure `m`.
+    pub values: Vec<&'a [f64]>,
+    /// `ages[m]`: the ages of measure `m`'s observations, if known.
+    pub ages: Vec<Option<&'a [f64]>>,
+}
+
+impl<'a> Columns<'a> {
+    /// Values without ages.
+    pub fn new(values: Vec<&'a [f64]>) -> Columns<'a> {
+        let ages = vec![None; values.len()];
+        Columns { values, ages }
+    }
+
+    fn n_accounts(&self) -> usize {
+        self.values.first().map_or(0, |v| v.len())
+    }
+}
+
+/// Why a measure has or lacks a value for an account.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Status {
+    /// A fresh value was scored.
+    Observed,
+    /// No value.
+    Missing,
+    /// A value older than `max_age_days`, treated as missing.
+    Stale,
+}
+
+/// Movement against the previous snapshot.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Direction {
+    /// Up by more than the tolerance.
+    Up,
+    /// Down by more than the tolerance.
+    Down,
+    /// Within the tolerance.
+    Flat,
+}
+
+/// Per measure per account: points (NaN = excluded) and status.
+type PointsAndStatus = (Vec<Vec<f64>>, Vec<Vec<Status>>);
+
+/// The scorecard's group tree flattened into index arrays: node 0 is the overall score, node `g + 1` is
+/// `groups[g]`.
+#[derive(Debug, Clone)]
+struct Tree {
+    node_parent: Vec<usize>,
+    node_weight: Vec<f64>,
+    /// Non-root nodes, every child before its parent.
+    bottom_up: Vec<usize>,
+    measure_parent: Vec<usize>,
+    /// Each measure's share of the score when every measure has a value.
+    nominal_share: Vec<f64>,
+}
+
+impl Tree {
+    fn of(card: &Scorecard) -> Result<Tree> {
+        let group_node = |id: &str| card.groups.iter().position(|g| g.id == id).map(|g| g + 1);
+        let n_nodes = card.groups.len() + 1;
+        let mut node_parent = vec![usize::MAX; n_nodes];
+        let mut node_weight = vec![1.0; n_nodes];
+        for (g, group) in card.groups.iter().enumerate() {
+            node_parent[g + 1] = group.parent.as_deref().and_then(group_node).unwrap_or(ROOT);
+            node_weight[g + 1] = group.weight;
+        }
+        let measure_parent: Vec<usize> = (card.measures.iter())
+            .map(|m| m.group.as_deref().and_then(group_node).unwrap_or(ROOT))
+            .collect();
+        let depth = |mut node: usize| {
+            let mut d = 0;
+            while node != ROOT {
+                node = node_parent[node];
+                d += 1;
+            }
+            d
+        };
+        let mut bottom_up: Vec<usize> = (1..n_nodes).collect();
+        bottom_up.sort_by_key(|&node| std::cmp::Reverse(depth(node)));
+
+        // Total weight of each node's children, and whether each node has a measure below it.
+        let mut child_weight = vec![0.0; n_nodes];
+        let mut has_measure = vec![false; n_nodes];
+        for (m, &parent) in measure_parent.iter().enumerate() {
+            child_weight[parent] += card.measures[m].weight;
+            has_measure[parent] = true;
+        }
+        for &node in &bottom_up {
+            child_weight[node_parent[node]] += node_weight[node];
+            if has_measure[node] {
+                has_measure[node_parent[node]] = true;
+            }
+        }
+        if let Some(g) = (1..n_nodes).find(|&node| !has_measure[node]) {
+            return Err(CxError::InvalidConfig {
+                what: "scorecard".into(),
+                field: format!("groups[{}]", g - 1),
+                reason: format!("group `{}` has no measures under it", card.groups[g - 1].id),
+            });
+        }
+        let mut node_share = vec![1.0; n_nodes];
+        for &node in bottom_up.iter().rev() {
+            let parent = node_parent[node];
+            node_share[node] = node_share[parent] * node_weight[node] / child_weight[parent];
+        }
+        let nominal_share = (measure_parent.iter().enumerate())
+            .map(|(m, &parent)| node_share[parent] * card.measures[m].weight / child_weight[parent])
+            .collect();
+        Ok(Tree {
+            node_parent,
+            node_weight,
+            bottom_up,
+            measure_parent,
+            nominal_share,
+        })
+    }
+}
+
+/// Scratch buffers of one roll-up, reused across accounts.
+#[derive(Debug, Clone)]
+struct Rollup {
+    sum_w: Vec<f64>,
+    sum_wv: Vec<f64>,
+    node_value: Vec<f64>,
+    node_share: Vec<f64>,
+}
+
+impl Rollup {
+    fn new(tree: &Tree) -> Rollup {
+        let n = tree.node_parent.len();
+        Rollup {
+            sum_w: vec![0.0; n],
+            sum_wv: vec![0.0; n],
+            node_value: vec![f64::NAN; n],
+            node_share: vec![0.0; n],
+        }
+    }
+
+    /// Rolls `points` (NaN = no value) up the tree; fills `shares` with each measure's effective weight and
+    /// returns the overall value (NaN if nothing has a value).
+    fn run(&mut self, tree: &Tree, weights: &[f64], points: &[f64], shares: &mut [f64]) -> f64 {
+        self.sum_w.fill(0.0);
+        self.sum_wv.fill(0.0);
+        for (m, &p) in points.iter().enumerate() {
+            if !p.is_nan() {
+                let parent = tree.measure_parent[m];
+                self.sum_w[parent] += weights[m];
+                self.sum_wv[parent] += weights[m] * p;
+            }
+        }
+        for &node in &tree.bottom_up {
+            self.node_value[node] = if self.sum_w[node] > 0.0 {
+                self.sum_wv[node] / self.sum_w[node]
+            } else {
+                f64::NAN
+            };
+            if self.sum_w[node] > 0.0 {
+                let parent = tree.node_parent[node];
+                self.sum_w[parent] += tree.node_weight[node];
+                self.sum_wv[parent] += tree.node_weight[node] * self.node_value[node];
+            }
+        }
+        let total = self.sum_w[ROOT];
+        self.node_value[ROOT] = if total > 0.0 {
+            self.sum_wv[ROOT] / total
+        } else {
+            f64::NAN
+        };
+        self.node_share[ROOT] = 1.0;
+        for &node in tree.bottom_up.iter().rev() {
+            let parent = tree.node_parent[node];
+            self.node_share[node] = if self.node_value[node].is_nan() {
+                0.0
+            } else {
+                self.node_share[parent] * tree.node_weight[node] / self.sum_w[parent]
+            };
+        }
+        for (m, share) in shares.iter_mut().enumerate() {
+            let parent = tree.measure_parent[m];
+            *share = if points[m].is_nan() {
+                0.0
+            } else {
+                self.node_share[parent] * weights[m] / self.sum_w[parent]
+            };
+        }
+        self.node_value[ROOT]
+    }
+}
+
+/// Points (0–100) of one raw value under a rule; `population` holds the sorted fresh values of the measure
+/// (used only by the percentile rule).
+fn points_of(rule: &ScoringRule, value: f64, population: &[f64]) -> f64 {
+    match rule {
+        ScoringRule::Linear { bad, good } => (100.0 * (value - bad) / (good - bad)).clamp(0.0, 100.0),
+        ScoringRule::Bands {
+            cuts,
+            points,
+            cut_belongs,
+        } => {
+            let step = match cut_belongs {
+                CutBelongs::Upper => cuts.partition_point(|&c| c <= value),
+                CutBelongs::Lower => cuts.partition_point(|&c| c < value),
+            };
+            points[step]
+        }
+        ScoringRule::Target { target, cap } => (100.0 * value / target).clamp(0.0, *cap),
+        ScoringRule::Percentile { better } => {
+            let below = population.partition_point(|&x| x < value);
+            let not_above = population.partition_point(|&x| x <= value);
+            // Mid-rank: the share below plus half the share tied, so ties share one percentile.
+            let pct = 100.0 * (below as f64 + 0.5 * (not_above - below) as f64) / population.len() as f64;
+            match better {
+                Better::Higher => pct,
+                Better::Lower => 100.0 - pct,
+            }
+        }
+    }
+}
+
+/// The scores of a population of accounts, columnar. Per-measure columns are in scorecard order.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct Batch {
+    /// Overall score 0–100, NaN where the data are insufficient (coverage below the minimum).
+    pub score: Vec<f64>,
+    /// Overall band index (0 = worst), `None` with insufficient data unless an override forced a band.
+    pub band: Vec<Option<usize>>,
+    /// Share of the total weight observed, 0–1.
+    pub coverage: Vec<f64>,
+    /// Index of the override that fired, if any.
+    pub fired: Vec<Option<usize>>,
+    /// Score − previous score (NaN without both).
+    pub delta: Vec<f64>,
+    /// Movement against the previous snapshot.
+    pub trend: Vec<Option<Direction>>,
+    /// `points[m][i]`: measure `m`'s points for account `i` (imputed points included; NaN = excluded).
+    pub points: Vec<Vec<f64>>,
+    /// `contribution[m][i]`: effective weight × points, so the contributions of an account sum to its score.
+    pub contribution: Vec<Vec<f64>>,
+    /// `status[m][i]`: observed, missing or stale.
+    pub status: Vec<Vec<Status>>,
+}
+
+/// One measure of an explanation.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct MeasureExplanation {
+    /// Measure id.
+    pub id: String,
+    /// Its label (or id).
+    pub label: String,
+    /// Its group, if any.
+    pub group: Option<String>,
+    /// The raw value given (NaN if none).
+    #[serde(with = "crate::serde_util::nan_as_null")]
+    pub raw: f64,
+    /// Observed, missing or stale.
+    pub status: Status,
+    /// Whether the points were imputed by the missing policy.
+    pub imputed: bool,
+    /// Points 0–100 (NaN if excluded).
+    #[serde(with = "crate::serde_util::nan_as_null")]
+    pub points: f64,
+    /// Nominal weight in the scorecard.
+    pub weight: f64,
+    /// Share of the overall score after renormalisation (0 if excluded).
+    pub effective_weight: f64,
+    /// effective_weight × points.
+    pub contribution: f64,
+    /// The measure's band name, if it has bands and points.
+    pub band: Option<String>,
+}
+
+/// One group of an explanation.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct GroupExplanation {
+    /// Group id.
+    pub id: String,
+    /// The group's value 0–100 (NaN if none of its members has a value).
+    #[serde(with = "crate::serde_util::nan_as_null")]
+    pub value: f64,
+    /// Nominal weight among its siblings.
+    pub weight: f64,
+    /// Share of the overall score after renormalisation.
+    pub effective_weight: f64,
+    /// effective_weight × value.
+    pub contribution: f64,
+}
+
+/// Why an account has its score.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct Explanation {
+    /// The account's row.
+    pub account: usize,
+    /// The score (NaN with insufficient data).
+    #[serde(with = "crate::serde_util::nan_as_null")]
+    pub score: f64,
+    /// The overall band name.
+    pub band: Option<String>,
+    /// Share of the total weight observed.
+    pub coverage: f64,
+    /// The minimum coverage of the scorecard.
+    pub min_coverage: f64,
+    /// The override that fired, by id.
+    pub override_fired: Option<String>,
+    /// Score − previous (NaN without both).
+    #[serde(with = "crate::serde_util::nan_as_null")]
+    pub delta: f64,
+    /// Movement against the previous snapshot.
+    pub trend: Option<Direction>,
+    /// Every measure.
+    pub measures: Vec<MeasureExplanation>,
+    /// Every group.
+    pub groups: Vec<GroupExplanation>,
+}
+
+/// A scorecard checked and prepared for scoring.
+#[derive(Debug, Clone)]
+pub struct Scorer {
+    card: Scorecard,
+    tree: Tree,
+    weights: Vec<f64>,
+}
+
+impl Scorer {
+    /// Validates `card` and flattens its group tree.
+    pub fn new(card: Scorecard) -> Result<Scorer> {
+        card.validate()?;
+        let tree = Tree::of(&card)?;
+        let weights = card.measures.iter().map(|m| m.weight).collect();
+        Ok(Scorer { card, tree, weights })
+    }
+
+    /// The scorecard.
+    pub fn scorecard(&self) -> &Scorecard {
+        &self.card
+    }
+
+    /// Each measure's share of the score when every measure has a value (sums to 1).
+    pub fn nominal_weights(&self) -> &[f64] {
+        &self.tree.nominal_share
+    }
+
+    fn check_columns(&self, columns: &Columns<'_>, previous: Option<&[f64]>) -> Result<usize> {
+        let n_measures = self.card.measures.len();
+        CxError::check_len("measure columns", n_measures, columns.values.len())?;
+        CxError::check_len("age columns", n_measures, columns.ages.len())?;
+        let n = columns.n_accounts();
+        for (m, measure) in self.card.measures.iter().enumerate() {
+            CxError::check_len(&format!("measure '{}'", measure.id), n, columns.values[m].len())?;
+            if let Some(ages) = columns.ages[m] {
+                CxError::check_len(&format!("ages of measure '{}'", measure.id), n, ages.len())?;
+            }
+        }
+        if let Some(p) = previous {
+            CxError::check_len("previous scores", n, p.len())?;
+        }
+        Ok(n)
+    }
+
+    /// Points (imputed ones included) and status, per measure per account.
+    fn measure_points(&self, columns: &Columns<'_>, n: usize) -> Result<PointsAndStatus> {
+        let mut all_points = Vec::with_capacity(self.card.measures.len());
+        let mut all_status = Vec::with_capacity(self.card.measures.len());
+        for (m, measure) in self.card.measures.iter().enumerate() {
+            let values = columns.values[m];
+            let max_age = measure.max_age_days.unwrap_or(f64::INFINITY);
+            let status: Vec<Status> = (0..n)
+                .map(|i| {
+                    let stale = columns.ages[m].is_some_and(|ages| ages[i] > max_age);
+                    if values[i].is_nan() {
+                        Status::Missing
+                    } else if stale {
+                        Status::Stale
+                    } else {
+                        Status::Observed
+                    }
+                })
+                .collect();
+            if let Some(i) = values.iter().position(|v| v.is_infinite()) {
+                return Err(CxError::invalid_argument(
+                    format!("measure '{}' at index {i}", measure.id),
+                    values[i],
+                    "raw values must be finite (NaN marks a missing value)",
+                ));
+            }
+            let population: Vec<f64> = if matches!(measure.scoring, ScoringRule::Percentile { .. }) {
+                let mut fresh: Vec<f64> = (0..n)
+                    .filter(|&i| status[i] == Status::Observed)
+                    .map(|i| values[i])
+                    .collect();
+                fresh.sort_unstable_by(f64::total_cmp);
+                fresh
+            } else {
+                Vec::new()
+            };
+            let mut points = Vec::with_capacity(n);
+            for i in 0..n {
+                points.push(match (status[i], measure.missing) {
+                    (Status::Observed, _) => points_of(&measure.scoring, values[i], &population),
+                    (_, MissingRule::Exclude) => f64::NAN,
+                    (_, MissingRule::Neutral { points }) => points,
+                    (_, MissingRule::Zero) => 0.0,
+                    (_, MissingRule::Error) => {
+                        return Err(CxError::MissingValue {
+                            what: format!("measure '{}'", measure.id),
+                            index: i,
+                        });
+                    }
+                });
+            }
+            all_points.push(points);
+            all_status.push(status);
+        }
+        Ok((all_points, all_status))
+    }
+
+    fn fires(
+        &self,
+        condition: &Condition,
+        i: usize,
+        columns: &Columns<'_>,
+        points: &[Vec<f64>],
+        status: &[Vec<Status>],
+    ) -> bool {
+        let measure = |id: &str| self.card.measures.iter().position(|m| m.id == id).expect("validated");
+        match condition {
+            Condition::Value { measure: id, op, value } => {
+                let m = measure(id);
+                let v = columns.values[m][i];
+                status[m][i] == Status::Observed
+                    && match op {
+                        Op::Lt => v < *value,
+                        Op::Le => v <= *value,
+                        Op::Gt => v > *value,
+                        Op::Ge => v >= *value,
+                        Op::Eq => v == *value,
+                    }
+            }
+            Condition::Missing { measure: id } => status[measure(id)][i] != Status::Observed,
+            Condition::Band { measure: id, band } => {
+                let m = measure(id);
+                let bands = self.card.measures[m].bands.as_ref().expect("validated");
+                let p = points[m][i];
+                !p.is_nan() && bands.names[bands.index_of(p)] == *band
+            }
+        }
+    }
+
+    /// Scores every account of `columns`; `previous` holds last snapshot's scores (NaN = none) for the trend.
+    ///
+    /// ```
+    /// use cx_core::health::{Columns, Scorecard, Scorer};
+    ///
+    /// let card = Scorecard::from_json(r#"{
+    ///   "version": 1, "name": "demo",
+    ///   "measures": [
+    ///     {"id": "logins", "weight": 2, "scoring": {"rule": "linear", "bad": 0, "good": 20}},
+    ///     {"id": "tickets", "weight": 1, "scoring": {"rule": "linear", "bad": 10, "good": 0}}
+    ///   ],
+    ///   "bands": {"names": ["red", "yellow", "green"], "cuts": [50, 75]}
+    /// }"#)?;
+    /// let scorer = Scorer::new(card)?;
+    /// let logins = [20.0, 5.0, f64::NAN];
+    /// let tickets = [0.0, 8.0, 2.0];
+    /// let batch = scorer.score(&Columns::new(vec![&logins, &tickets]), None)?;
+    /// assert_eq!(batch.score[0], 100.0);
+    /// assert!((batch.score[1] - (2.0 * 25.0 + 20.0) / 3.0).abs() < 1e-12); // 23.3: red
+    /// assert_eq!(batch.band[1], Some(0));
+    /// assert!(batch.score[2].is_nan()); // a third of the weight observed: below the default 0.5 coverage
+    /// # Ok::<(), cx_core::CxError>(())
+    /// ```
+    pub fn score(&self, columns: &Columns<'_>, previous: Option<&[f64]>) -> Result<Batch> {
+        let n = self.check_columns(columns, previous)?;
+        let (points, status) = self.measure_points(columns, n)?;
+        let n_measures = self.card.measures.len();
+        let mut contribution = vec![vec![0.0; n]; n_measures];
+        let (mut score, mut band, mut coverage) = (vec![f64::NAN; n], vec![None; n], vec![0.0; n]);
+        let (mut fired, mut delta, mut trend) = (vec![None; n], vec![f64::NAN; n], vec![None; n]);
+        let mut rollup = Rollup::new(&self.tree);
+        let (mut row, mut shares) = (vec![0.0; n_measures], vec![0.0; n_measures]);
+        for i in 0..n {
+            for m in 0..n_measures {
+                row[m] = points[m][i];
+            }
+            let value = rollup.run(&self.tree, &self.weights, &row, &mut shares);
+            coverage[i] = (0..n_measures)
+                .filter(|&m| status[m][i] == Status::Observed)
+                .map(|m| self.tree.nominal_share[m])
+                .sum::<f64>()
+                .min(1.0);
+            let enough = !value.is_nan() && coverage[i] >= self.card.min_coverage;
+            if enough {
+                score[i] = value;
+                band[i] = Some(self.card.bands.index_of(value));
+                for m in 0..n_measures {
+                    contribution[m][i] = shares[m] * if row[m].is_nan() { 0.0 } else { row[m] };
+                }
+            }
+            if let Some(k) = (0..self.card.overrides.len())
+                .find(|&k| self.fires(&self.card.overrides[k].condition, i, columns, &points, &status))
+            {
+                fired[i] = Some(k);
+                let bands = &self.card.bands;
+                match &self.card.overrides[k].action {
+                    Action::ForceBand { band: name } => band[i] = bands.position(name),
+                    Action::CapBand { band: name } => {
+                        let cap = bands.position(name).expect("validated");
+                        band[i] = band[i].map(|b| b.min(cap));
+                    }
+                    Action::CapScore { score: cap } => {
+                        if score[i] > *cap {
+                            let scale = cap / score[i];
+                            score[i] = *cap;
+                            band[i] = Some(bands.index_of(*cap));
+                            // Scale the contributions so they still add up to the (capped) score.
+                            for column in contribution.iter_mut() {
+                                column[i] *= scale;
+                            }
+                        }
+                    }
+                }
+            }
+            if let Some(prev) = previous.map(|p| p[i])
+                && !prev.is_nan()
+                && !score[i].is_nan()
+            {
+                delta[i] = score[i] - prev;
+                let tol = self.card.trend_tolerance;
+                trend[i] = Some(if delta[i] > tol {
+                    Direction::Up
+                } else if delta[i] < -tol {
+                    Direction::Down
+                } else {
+                    Direction::Flat
+                });
+            }
+        }
+        Ok(Batch {
+            score,
+            band,
+            coverage,
+            fired,
+            delta,
+            trend,
+            points,
+            contribution,
+            status,
+        })
+    }
+
+    /// Explains account `i` of a batch scored from `columns`.
+    pub fn explain(&self, columns: &Columns<'_>, batch: &Batch, i: usize) -> Result<Explanation> {
+        let n = columns.n_accounts();
+        if i >= n || batch.score.len() != n {
+            return Err(CxError::invalid_argument(
+                "account",
+                i,
+                format!("not a row of the {n} scored accounts"),
+            ));
+        }
+        let n_measures = self.card.measures.len();
+        let row: Vec<f64> = (0..n_measures).map(|m| batch.points[m][i]).collect();
+        let mut shares = vec![0.0; n_measures];
+        let mut rollup = Rollup::new(&self.tree);
+        rollup.run(&self.tree, &self.weights, &row, &mut shares);
+        let enough = !batch.score[i].is_nan();
+        let factor = if enough {
+            // A score cap scales every contribution by the same factor.
+            let total: f64 = (0..n_measures).map(|m| batch.contribution[m][i]).sum();
+            let uncapped: f64 = (0..n_measures)
+                .map(|m| shares[m] * if row[m].is_nan() { 0.0 } else { row[m] })
+                .sum();
+            if uncapped > 0.0 { total / uncapped } else { 1.0 }
+        } else {
+            0.0
+        };
+        let measures = (self.card.measures.iter().enumerate())
+            .map(|(m, measure)| {
+                let points = row[m];
+                let status = batch.status[m][i];
+                MeasureExplanation {
+                    id: measure.id.clone(),
+                    label: measure.label.clone().unwrap_or_else(|| measure.id.clone()),
+                    group: measure.group.clone(),
+                    raw: columns.values[m][i],
+                    status,
+                    imputed: status != Status::Observed && !points.is_nan(),
+                    points,
+                    weight: measure.weight,
+                    effective_weight: shares[m],
+                    contribution: batch.contribution[m][i],
+                    band: (measure.bands.as_ref())
+                        .filter(|_| !points.is_nan())
+                        .map(|b| b.names[b.index_of(points)].clone()),
+                }
+            })
+            .collect();
+        let groups = (self.card.groups.iter().enumerate())
+            .map(|(g, group)| {
+                let (value, share) = (rollup.node_value[g + 1], rollup.node_share[g + 1]);
+                GroupExplanation {
+                    id: group.id.clone(),
+                    value,
+                    weight: group.weight,
+                    effective_weight: share,
+                    contribution: if value.is_nan() { 0.0 } else { share * value * factor },
+                }
+            })
+            .collect();
+        Ok(Explanation {
+            account: i,
+            score: batch.score[i],
+            band: batch.band[i].map(|b| self.card.bands.names[b].clone()),
+            coverage: batch.coverage[i],
+            min_coverage: self.card.min_coverage,
+            override_fired: batch.fired[i].map(|k| self.card.overrides[k].id.clone()),
+            delta: batch.delta[i],
+            trend: batch.trend[i],
+            measures,
+            groups,
+        })
+    }
+}

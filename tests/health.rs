@@ -1,0 +1,325 @@
+//! Health scoring: a hand-computed case for every scoring rule, missing policy, override and band edge; the
+//! roll-up through nested groups; explanations that add up; configuration errors that name the field.
+
+use cx_core::CxError;
+use cx_core::health::{Batch, Columns, Direction, Scorecard, Scorer, Status};
+use serde_json::{Value, json};
+
+const NAN: f64 = f64::NAN;
+
+fn card(extra: Value) -> Scorecard {
+    let mut base = json!({
+        "version": 1, "name": "t",
+        "measures": [{"id": "a", "weight": 1, "scoring": {"rule": "linear", "bad": 0, "good": 10}}],
+        "bands": {"names": ["red", "yellow", "green"], "cuts": [50, 75]},
+        "min_coverage": 0.0
+    });
+    for (k, v) in extra.as_object().unwrap() {
+        base[k] = v.clone();
+    }
+    Scorecard::from_json(&base.to_string()).unwrap()
+}
+
+fn score(card: Scorecard, values: Vec<&[f64]>) -> Batch {
+    Scorer::new(card).unwrap().score(&Columns::new(values), None).unwrap()
+}
+
+fn one_measure(scoring: Value, values: &[f64]) -> Vec<f64> {
+    let c = card(json!({"measures": [{"id": "a", "weight": 1, "scoring": scoring}]}));
+    score(c, vec![values]).score
+}
+
+#[test]
+fn linear_rule_clamps_and_runs_both_ways() {
+    let got = one_measure(
+        json!({"rule": "linear", "bad": 10, "good": 30}),
+        &[0.0, 10.0, 15.0, 30.0, 99.0],
+    );
+    assert_eq!(got, [0.0, 0.0, 25.0, 100.0, 100.0]);
+    // bad > good: lower is better (e.g. open tickets).
+    let got = one_measure(json!({"rule": "linear", "bad": 8, "good": 0}), &[0.0, 2.0, 8.0, 12.0]);
+    assert_eq!(got, [100.0, 75.0, 0.0, 0.0]);
+}
+
+#[test]
+fn bands_rule_with_both_cut_semantics() {
+    let upper = json!({"rule": "bands", "cuts": [10, 20], "points": [0, 50, 100]});
+    assert_eq!(
+        one_measure(upper, &[9.99, 10.0, 19.0, 20.0, 50.0]),
+        [0.0, 50.0, 50.0, 100.0, 100.0]
+    );
+    let lower = json!({"rule": "bands", "cuts": [10, 20], "points": [0, 50, 100], "cut_belongs": "lower"});
+    assert_eq!(
+        one_measure(lower, &[10.0, 10.01, 20.0, 20.01]),
+        [0.0, 50.0, 50.0, 100.0]
+    );
+}
+
+#[test]
+fn target_rule_is_a_capped_percentage() {
+    let got = one_measure(
+        json!({"rule": "target", "target": 200}),
+        &[-5.0, 0.0, 50.0, 200.0, 400.0],
+    );
+    assert_eq!(got, [0.0, 0.0, 25.0, 100.0, 100.0]);
+    let capped = one_measure(json!({"rule": "target", "target": 200, "cap": 80}), &[400.0, 100.0]);
+    assert_eq!(capped, [80.0, 50.0]);
+}
+
+#[test]
+fn percentile_rule_uses_mid_ranks_over_the_fresh_population() {
+    // Values 1, 2, 2, 4 (and a missing one): 1 → (0 + 0.5)/4, 2 → (1 + 1)/4, 4 → (3 + 0.5)/4.
+    let c = card(
+        json!({"measures": [{"id": "a", "weight": 1, "scoring": {"rule": "percentile"},
+                                       "missing": {"policy": "neutral", "points": 40}}]}),
+    );
+    let got = score(c, vec![&[1.0, 2.0, 2.0, 4.0, NAN]]).score;
+    assert_eq!(got, [12.5, 50.0, 50.0, 87.5, 40.0]);
+    let lower = one_measure(json!({"rule": "percentile", "better": "lower"}), &[1.0, 4.0]);
+    assert_eq!(lower, [75.0, 25.0]);
+}
+
+fn two_measures(missing_b: Value) -> Scorecard {
+    card(json!({"measures": [
+        {"id": "a", "weight": 3, "scoring": {"rule": "linear", "bad": 0, "good": 10}},
+        {"id": "b", "weight": 1, "scoring": {"rule": "linear", "bad": 0, "good": 10}, "missing": missing_b}
+    ]}))
+}
+
+#[test]
+fn missing_policies() {
+    let (a, b) = ([8.0, 8.0], [NAN, 4.0]);
+    // exclude: a alone, renormalised; coverage 3/4.
+    let batch = score(two_measures(json!({"policy": "exclude"})), vec![&a, &b]);
+    assert_eq!(batch.score, [80.0, (3.0 * 80.0 + 40.0) / 4.0]);
+    assert_eq!(batch.coverage, [0.75, 1.0]);
+    // neutral 50: (3·80 + 50)/4; imputed points do not count as coverage.
+    let batch = score(two_measures(json!({"policy": "neutral", "points": 50})), vec![&a, &b]);
+    assert_eq!(batch.score[0], (3.0 * 80.0 + 50.0) / 4.0);
+    assert_eq!(batch.coverage[0], 0.75);
+    // zero: (3·80 + 0)/4.
+    let batch = score(two_measures(json!({"policy": "zero"})), vec![&a, &b]);
+    assert_eq!(batch.score[0], 60.0);
+    // error: names the measure and the account.
+    let err = Scorer::new(two_measures(json!({"policy": "error"})))
+        .unwrap()
+        .score(&Columns::new(vec![&a, &b]), None)
+        .unwrap_err();
+    assert_eq!(
+        err,
+        CxError::MissingValue {
+            what: "measure 'b'".into(),
+            index: 0
+        }
+    );
+}
+
+#[test]
+fn minimum_coverage_makes_insufficient_data_not_a_number() {
+    let mut c = two_measures(json!({"policy": "exclude"}));
+    c.min_coverage = 0.8;
+    let batch = score(c, vec![&[8.0, 8.0, NAN], &[NAN, 4.0, NAN]]);
+    assert!(batch.score[0].is_nan() && batch.band[0].is_none()); // 0.75 < 0.8
+    assert_eq!(batch.score[1], 70.0);
+    assert!(batch.score[2].is_nan() && batch.coverage[2] == 0.0);
+    assert_eq!(batch.contribution[0][0], 0.0);
+}
+
+#[test]
+fn stale_observations_count_as_missing() {
+    let c = card(json!({"measures": [
+        {"id": "a", "weight": 1, "scoring": {"rule": "linear", "bad": 0, "good": 10}, "max_age_days": 30},
+        {"id": "b", "weight": 1, "scoring": {"rule": "linear", "bad": 0, "good": 10}}
+    ]}));
+    let (a, b, ages) = ([10.0, 10.0, 10.0], [0.0, 0.0, 0.0], [30.0, 31.0, NAN]);
+    let columns = Columns {
+        values: vec![&a, &b],
+        ages: vec![Some(&ages), None],
+    };
+    let batch = Scorer::new(c).unwrap().score(&columns, None).unwrap();
+    assert_eq!(batch.score, [50.0, 0.0, 50.0]); // age 30 is not older than 30; unknown age is fresh
+    assert_eq!(batch.status[0], [Status::Observed, Status::Stale, Status::Observed]);
+    assert_eq!(batch.coverage[1], 0.5);
+}
+
+#[test]
+fn band_edges_follow_the_stated_semantics() {
+    let values = [49.999, 50.0, 74.999, 75.0, 100.0];
+    let batch = score(card(json!({})), vec![&values.map(|v| v / 10.0)]);
+    assert_eq!(batch.band, [Some(0), Some(1), Some(1), Some(2), Some(2)]);
+    let lower = card(json!({"bands": {"names": ["red", "yellow", "green"], "cuts": [50, 75], "cut_belongs": "lower"}}));
+    let batch = score(lower, vec![&[5.0, 5.0001, 7.5]]);
+    assert_eq!(batch.band, [Some(0), Some(1), Some(1)]);
+}
+
+#[test]
+fn nested_groups_roll_up_and_explanations_add_up() {
+    // root: usage (w 2) and support (w 1). usage: logins (w 1) and depth (w 1, a subgroup with features w 1).
+    let c = card(json!({
+        "groups": [
+            {"id": "usage", "weight": 2},
+            {"id": "depth", "weight": 1, "parent": "usage"},
+            {"id": "support", "weight": 1}
+        ],
+        "measures": [
+            {"id": "logins", "weight": 1, "group": "usage", "scoring": {"rule": "linear", "bad": 0, "good": 10}},
+            {"id": "features", "weight": 1, "group": "depth", "scoring": {"rule": "linear", "bad": 0, "good": 10}},
+            {"id": "tickets", "weight": 1, "group": "support", "scoring": {"rule": "linear", "bad": 10, "good": 0},
+             "bands": {"names": ["bad", "ok"], "cuts": [50]}}
+        ]
+    }));
+    let scorer = Scorer::new(c).unwrap();
+    assert_eq!(scorer.nominal_weights(), [1.0 / 3.0, 1.0 / 3.0, 1.0 / 3.0]);
+    let (logins, features, tickets) = ([10.0, 10.0], [6.0, NAN], [8.0, 8.0]);
+    let columns = Columns::new(vec![&logins, &features, &tickets]);
+    let batch = scorer.score(&columns, None).unwrap();
+    // Account 0: usage = (100 + 60)/2 = 80; support = 20; overall = (2·80 + 20)/3 = 60.
+    assert!((batch.score[0] - 60.0).abs() < 1e-12);
+    // Account 1: features missing → depth has no value → usage = logins = 100; overall = (200 + 20)/3.
+    assert!((batch.score[1] - 220.0 / 3.0).abs() < 1e-12);
+    assert!((batch.coverage[1] - 2.0 / 3.0).abs() < 1e-12);
+    for i in 0..2 {
+        let e = scorer.explain(&columns, &batch, i).unwrap();
+        let total: f64 = e.measures.iter().map(|m| m.contribution).sum();
+        assert!(
+            (total - batch.score[i]).abs() < 1e-12,
+            "contributions add up to the score"
+        );
+        let top: f64 = e
+            .groups
+            .iter()
+            .filter(|g| g.id != "depth")
+            .map(|g| g.contribution)
+            .sum();
+        assert!((top - batch.score[i]).abs() < 1e-12, "top-level groups add up too");
+        assert_eq!(e.measures[2].band.as_deref(), Some("bad"));
+    }
+    let e = scorer.explain(&columns, &batch, 1).unwrap();
+    assert_eq!(e.measures[1].status, Status::Missing);
+    assert_eq!(
+        (e.measures[1].effective_weight, e.measures[0].effective_weight),
+        (0.0, 2.0 / 3.0)
+    );
+    assert!(e.groups[1].value.is_nan());
+}
+
+fn with_override(rule: Value) -> Scorer {
+    let c = card(json!({
+        "measures": [
+            {"id": "a", "weight": 1, "scoring": {"rule": "linear", "bad": 0, "good": 10}},
+            {"id": "sponsor", "weight": 1, "scoring": {"rule": "linear", "bad": 0, "good": 1},
+             "bands": {"names": ["gone", "present"], "cuts": [50]}}
+        ],
+        "overrides": [rule, {"id": "second", "condition": {"when": "value", "measure": "a", "op": "ge", "value": 0},
+                            "action": {"then": "cap_score", "score": 99}}]
+    }));
+    Scorer::new(c).unwrap()
+}
+
+#[test]
+fn overrides_fire_in_order_and_name_themselves() {
+    let (a, sponsor) = ([10.0, 10.0, 10.0], [0.0, 1.0, NAN]);
+    let columns = Columns::new(vec![&a, &sponsor]);
+    let force = with_override(
+        json!({"id": "sponsor_left", "condition": {"when": "value", "measure": "sponsor",
+                                      "op": "eq", "value": 0}, "action": {"then": "force_band", "band": "red"}}),
+    );
+    let batch = force.score(&columns, None).unwrap();
+    assert_eq!(
+        (batch.score[0], batch.band[0], batch.fired[0]),
+        (50.0, Some(0), Some(0))
+    );
+    // The first rule does not fire for account 1, so the second (cap 99) does.
+    assert_eq!((batch.score[1], batch.fired[1]), (99.0, Some(1)));
+    assert_eq!(
+        force.explain(&columns, &batch, 0).unwrap().override_fired.as_deref(),
+        Some("sponsor_left")
+    );
+    let contributions: f64 = batch.contribution.iter().map(|c| c[1]).sum();
+    assert!((contributions - 99.0).abs() < 1e-12, "a capped score still adds up");
+
+    let cap = with_override(
+        json!({"id": "no_sponsor_data", "condition": {"when": "missing", "measure": "sponsor"},
+                                    "action": {"then": "cap_band", "band": "yellow"}}),
+    );
+    let batch = cap.score(&columns, None).unwrap();
+    assert_eq!(
+        (batch.score[2], batch.band[2], batch.fired[2]),
+        (100.0, Some(1), Some(0))
+    );
+
+    let by_band = with_override(json!({"id": "gone", "condition": {"when": "band", "measure": "sponsor",
+                                        "band": "gone"}, "action": {"then": "cap_score", "score": 40}}));
+    let batch = by_band.score(&columns, None).unwrap();
+    assert_eq!((batch.score[0], batch.band[0]), (40.0, Some(0)));
+}
+
+#[test]
+fn trend_against_the_previous_snapshot() {
+    let c = card(json!({"trend_tolerance": 2.0}));
+    let scorer = Scorer::new(c).unwrap();
+    let values = [5.0, 5.0, 5.0, 5.0, NAN];
+    let previous = [47.0, 48.0, 52.5, NAN, 50.0];
+    let batch = scorer.score(&Columns::new(vec![&values]), Some(&previous)).unwrap();
+    assert_eq!(
+        batch.trend,
+        [
+            Some(Direction::Up),
+            Some(Direction::Flat),
+            Some(Direction::Down),
+            None,
+            None
+        ]
+    );
+    assert_eq!(batch.delta[0], 3.0);
+    assert!(batch.delta[3].is_nan() && batch.delta[4].is_nan());
+}
+
+#[test]
+fn configuration_errors_name_the_field() {
+    let err = |measures: Value| {
+        let text = json!({"version": 1, "name": "t", "measures": measures,
+                          "bands": {"names": ["r", "g"], "cuts": [50]}})
+        .to_string();
+        Scorecard::from_json(&text).unwrap_err()
+    };
+    let linear = |bad: Value| json!({"id": "m", "weight": 1, "scoring": {"rule": "linear", "bad": bad, "good": 1}});
+    let e = err(json!([
+        linear(json!(0)),
+        linear(json!(0)),
+        linear(json!(0)),
+        linear(json!("x"))
+    ]));
+    assert!(e.to_string().contains("measures[3].scoring.bad"), "{e}");
+    let e = err(json!([linear(json!(1))]));
+    assert!(e.to_string().contains("measures[0].scoring.good"), "{e}");
+    let e = err(json!([{"id": "m", "weight": -1, "scoring": {"rule": "percentile"}}]));
+    assert!(e.to_string().contains("measures[0].weight"), "{e}");
+    let e = err(json!([{"id": "m", "weight": 1, "scoring": {"rule": "magic"}}]));
+    assert!(e.to_string().contains("measures[0].scoring"), "{e}");
+    let e = err(json!([{"id": "m", "weight": 1, "scoring": {"rule": "linear", "bad": 0, "cuts": [1]}}]));
+    assert!(e.to_string().contains("`cuts` does not belong to rule `linear`"), "{e}");
+    let e = err(json!([{"id": "m", "weight": 1, "scoring": {"rule": "linear", "bad": 0}}]));
+    assert!(e.to_string().contains("needs field `good`"), "{e}");
+    let e = err(json!([{"id": "m", "weight": 1, "group": "nope", "scoring": {"rule": "percentile"}}]));
+    assert!(e.to_string().contains("unknown group `nope`"), "{e}");
+    let cycle = json!({"version": 1, "name": "t", "bands": {"names": ["r", "g"], "cuts": [50]},
+        "groups": [{"id": "x", "weight": 1, "parent": "y"}, {"id": "y", "weight": 1, "parent": "x"}],
+        "measures": [{"id": "m", "weight": 1, "group": "x", "scoring": {"rule": "percentile"}}]});
+    let e = Scorecard::from_json(&cycle.to_string()).unwrap_err();
+    assert!(e.to_string().contains("cycle"), "{e}");
+    let v2 = json!({"version": 2}).to_string();
+    assert!(matches!(
+        Scorecard::from_json(&v2),
+        Err(CxError::UnsupportedVersion { found: 2, .. })
+    ));
+}
+
+#[test]
+fn scorecards_round_trip_through_json() {
+    let c = card(
+        json!({"overrides": [{"id": "o", "condition": {"when": "missing", "measure": "a"},
+                                        "action": {"then": "force_band", "band": "red"}}]}),
+    );
+    assert_eq!(Scorecard::from_json(&c.to_json()).unwrap(), c);
+}
