@@ -2,7 +2,7 @@
 //! roll-up through nested groups; explanations that add up; configuration errors that name the field.
 
 use cx_core::CxError;
-use cx_core::health::{Batch, Columns, Direction, Scorecard, Scorer, Status};
+use cx_core::health::{Batch, Columns, Direction, Scorecard, Scorer, Status, validate_scores};
 use serde_json::{Value, json};
 
 const NAN: f64 = f64::NAN;
@@ -322,4 +322,66 @@ fn scorecards_round_trip_through_json() {
                                         "action": {"then": "force_band", "band": "red"}}]}),
     );
     assert_eq!(Scorecard::from_json(&c.to_json()).unwrap(), c);
+}
+
+/// AUC by brute force over every (retained, churned) pair: 1 if the retained scored higher, ½ if tied.
+fn brute_auc(scores: &[f64], churned: &[bool]) -> f64 {
+    let (mut sum, mut pairs) = (0.0, 0.0);
+    for (i, &r) in scores.iter().enumerate() {
+        for (j, &c) in scores.iter().enumerate() {
+            if !churned[i] && churned[j] && !r.is_nan() && !c.is_nan() {
+                pairs += 1.0;
+                sum += if r > c {
+                    1.0
+                } else if r == c {
+                    0.5
+                } else {
+                    0.0
+                };
+            }
+        }
+    }
+    sum / pairs
+}
+
+#[test]
+fn validation_against_outcomes_by_hand() {
+    let bands = card(json!({})).bands;
+    // Scores with ties across classes, an unscored account, and twenty accounts so the top decile has two.
+    let scores = [
+        10.0, 10.0, 20.0, 30.0, 45.0, 50.0, 55.0, 60.0, 60.0, 70.0, 74.0, 75.0, 80.0, 85.0, 90.0, 90.0, 95.0, 99.0,
+        100.0, 40.0, NAN,
+    ];
+    let churned = [
+        true, false, true, false, true, false, true, false, false, false, false, false, false, true, false, false,
+        false, false, false, false, true,
+    ];
+    let v = validate_scores(&scores, &churned, &bands, "yellow").unwrap();
+    assert_eq!((v.n, v.n_unscored, v.churned), (20, 1, 5));
+    assert!((v.auc - brute_auc(&scores, &churned)).abs() < 1e-12);
+    assert_eq!(v.base_rate, 0.25);
+    // red (< 50): 10, 10, 20, 30, 45, 40 → 6 accounts, 3 churned; rate 0.5, lift 2.
+    assert_eq!((v.bands[0].n, v.bands[0].churned, v.bands[0].lift), (6, 3, 2.0));
+    // yellow [50, 75): 50, 55, 60, 60, 70, 74 → 6, 1 churned.
+    assert_eq!((v.bands[1].n, v.bands[1].churned), (6, 1));
+    assert_eq!((v.bands[2].n, v.bands[2].churned), (8, 1));
+    // Top decile: the two lowest (10 churned, 10 retained; ties by input order) → 1 churned.
+    assert_eq!(
+        (v.top_decile.n, v.top_decile.churned, v.top_decile.capture),
+        (2, 1, 0.2)
+    );
+    assert_eq!(v.top_decile.lift, 2.0);
+    // Flag red and yellow: 12 flagged, 4 churned.
+    assert_eq!(
+        (v.threshold.flagged, v.threshold.precision, v.threshold.recall),
+        (12, 4.0 / 12.0, 0.8)
+    );
+    assert!(matches!(
+        validate_scores(&[1.0, 2.0], &[false, false], &bands, "red"),
+        Err(CxError::InsufficientData { .. })
+    ));
+    assert!(matches!(
+        validate_scores(&[1.0, 2.0], &[true, false], &bands, "blue"),
+        Err(CxError::UnknownName { .. })
+    ));
 }
