@@ -339,6 +339,8 @@ pub struct Scorer {
     card: Scorecard,
     tree: Tree,
     weights: Vec<f64>,
+    /// Σ nominal shares (1 up to rounding), the denominator of coverage.
+    total_share: f64,
 }
 
 impl Scorer {
@@ -347,7 +349,13 @@ impl Scorer {
         card.validate()?;
         let tree = Tree::of(&card)?;
         let weights = card.measures.iter().map(|m| m.weight).collect();
-        Ok(Scorer { card, tree, weights })
+        let total_share = tree.nominal_share.iter().sum();
+        Ok(Scorer {
+            card,
+            tree,
+            weights,
+            total_share,
+        })
     }
 
     /// The scorecard.
@@ -503,11 +511,12 @@ impl Scorer {
                 row[m] = points[m][i];
             }
             let value = rollup.run(&self.tree, &self.weights, &row, &mut shares);
-            coverage[i] = (0..n_measures)
+            // Divided by the same sum over every measure, so full data is exactly 1 despite rounding.
+            let observed: f64 = (0..n_measures)
                 .filter(|&m| status[m][i] == Status::Observed)
                 .map(|m| self.tree.nominal_share[m])
-                .sum::<f64>()
-                .min(1.0);
+                .sum();
+            coverage[i] = observed / self.total_share;
             let enough = !value.is_nan() && coverage[i] >= self.card.min_coverage;
             if enough {
                 score[i] = value;
