@@ -208,9 +208,35 @@ impl Rollup {
     }
 }
 
-/// Points (0–100) of one raw value under a rule; `population` holds the sorted fresh values of the measure
-/// (used only by the percentile rule).
-fn points_of(rule: &ScoringRule, value: f64, population: &[f64]) -> f64 {
+/// Percentile points of every observed value (others NaN): the mid-rank percentile within the observed values
+/// (the share below plus half the share tied, so ties share one percentile). One sort and one sequential pass,
+/// rather than a binary search per account, which costs a cache miss per step on large populations.
+fn percentiles(values: &[f64], status: &[Status], better: Better) -> Vec<f64> {
+    let mut fresh: Vec<(f64, u32)> = (0..values.len())
+        .filter(|&i| status[i] == Status::Observed)
+        .map(|i| (values[i], i as u32))
+        .collect();
+    fresh.sort_unstable_by(|a, b| a.0.total_cmp(&b.0));
+    let mut out = vec![f64::NAN; values.len()];
+    let n = fresh.len() as f64;
+    let mut start = 0;
+    while start < fresh.len() {
+        let end = start + fresh[start..].iter().take_while(|x| x.0 == fresh[start].0).count();
+        let pct = 100.0 * (start as f64 + 0.5 * (end - start) as f64) / n;
+        let points = match better {
+            Better::Higher => pct,
+            Better::Lower => 100.0 - pct,
+        };
+        for &(_, i) in &fresh[start..end] {
+            out[i as usize] = points;
+        }
+        start = end;
+    }
+    out
+}
+
+/// Points (0–100) of one raw value under a rule other than `percentile` (which needs the population).
+fn points_of(rule: &ScoringRule, value: f64) -> f64 {
     match rule {
         ScoringRule::Linear { bad, good } => (100.0 * (value - bad) / (good - bad)).clamp(0.0, 100.0),
         ScoringRule::Bands {
@@ -225,16 +251,7 @@ fn points_of(rule: &ScoringRule, value: f64, population: &[f64]) -> f64 {
             points[step]
         }
         ScoringRule::Target { target, cap } => (100.0 * value / target).clamp(0.0, *cap),
-        ScoringRule::Percentile { better } => {
-            let below = population.partition_point(|&x| x < value);
-            let not_above = population.partition_point(|&x| x <= value);
-            // Mid-rank: the share below plus half the share tied, so ties share one percentile.
-            let pct = 100.0 * (below as f64 + 0.5 * (not_above - below) as f64) / population.len() as f64;
-            match better {
-                Better::Higher => pct,
-                Better::Lower => 100.0 - pct,
-            }
-        }
+        ScoringRule::Percentile { .. } => unreachable!("percentile points come from `percentiles`"),
     }
 }
 
@@ -411,20 +428,15 @@ impl Scorer {
                     "raw values must be finite (NaN marks a missing value)",
                 ));
             }
-            let population: Vec<f64> = if matches!(measure.scoring, ScoringRule::Percentile { .. }) {
-                let mut fresh: Vec<f64> = (0..n)
-                    .filter(|&i| status[i] == Status::Observed)
-                    .map(|i| values[i])
-                    .collect();
-                fresh.sort_unstable_by(f64::total_cmp);
-                fresh
-            } else {
-                Vec::new()
+            let percentiles = match measure.scoring {
+                ScoringRule::Percentile { better } => percentiles(values, &status, better),
+                _ => Vec::new(),
             };
             let mut points = Vec::with_capacity(n);
             for i in 0..n {
                 points.push(match (status[i], measure.missing) {
-                    (Status::Observed, _) => points_of(&measure.scoring, values[i], &population),
+                    (Status::Observed, _) if !percentiles.is_empty() => percentiles[i],
+                    (Status::Observed, _) => points_of(&measure.scoring, values[i]),
                     (_, MissingRule::Exclude) => f64::NAN,
                     (_, MissingRule::Neutral { points }) => points,
                     (_, MissingRule::Zero) => 0.0,
@@ -442,18 +454,17 @@ impl Scorer {
         Ok((all_points, all_status))
     }
 
+    /// Whether a condition (its measure resolved to an index) holds for account `i`.
     fn fires(
         &self,
-        condition: &Condition,
+        (condition, m): (&Condition, usize),
         i: usize,
         columns: &Columns<'_>,
-        points: &[Vec<f64>],
-        status: &[Vec<Status>],
+        batch: &PointsAndStatus,
     ) -> bool {
-        let measure = |id: &str| self.card.measures.iter().position(|m| m.id == id).expect("validated");
+        let (points, status) = batch;
         match condition {
-            Condition::Value { measure: id, op, value } => {
-                let m = measure(id);
+            Condition::Value { op, value, .. } => {
                 let v = columns.values[m][i];
                 status[m][i] == Status::Observed
                     && match op {
@@ -464,9 +475,8 @@ impl Scorer {
                         Op::Eq => v == *value,
                     }
             }
-            Condition::Missing { measure: id } => status[measure(id)][i] != Status::Observed,
-            Condition::Band { measure: id, band } => {
-                let m = measure(id);
+            Condition::Missing { .. } => status[m][i] != Status::Observed,
+            Condition::Band { band, .. } => {
                 let bands = self.card.measures[m].bands.as_ref().expect("validated");
                 let p = points[m][i];
                 !p.is_nan() && bands.names[bands.index_of(p)] == *band
@@ -499,8 +509,23 @@ impl Scorer {
     /// ```
     pub fn score(&self, columns: &Columns<'_>, previous: Option<&[f64]>) -> Result<Batch> {
         let n = self.check_columns(columns, previous)?;
-        let (points, status) = self.measure_points(columns, n)?;
+        let measured = self.measure_points(columns, n)?;
+        let (points, status) = &measured;
         let n_measures = self.card.measures.len();
+        // Each override's condition with its measure resolved to an index once, not per account.
+        let conditions: Vec<(&Condition, usize)> = (self.card.overrides.iter())
+            .map(|o| {
+                let id = match &o.condition {
+                    Condition::Value { measure, .. }
+                    | Condition::Missing { measure }
+                    | Condition::Band { measure, .. } => measure,
+                };
+                (
+                    &o.condition,
+                    self.card.measures.iter().position(|m| &m.id == id).expect("validated"),
+                )
+            })
+            .collect();
         let mut contribution = vec![vec![0.0; n]; n_measures];
         let (mut score, mut band, mut coverage) = (vec![f64::NAN; n], vec![None; n], vec![0.0; n]);
         let (mut fired, mut delta, mut trend) = (vec![None; n], vec![f64::NAN; n], vec![None; n]);
@@ -525,9 +550,7 @@ impl Scorer {
                     contribution[m][i] = shares[m] * if row[m].is_nan() { 0.0 } else { row[m] };
                 }
             }
-            if let Some(k) = (0..self.card.overrides.len())
-                .find(|&k| self.fires(&self.card.overrides[k].condition, i, columns, &points, &status))
-            {
+            if let Some(k) = (0..conditions.len()).find(|&k| self.fires(conditions[k], i, columns, &measured)) {
                 fired[i] = Some(k);
                 let bands = &self.card.bands;
                 match &self.card.overrides[k].action {
@@ -564,6 +587,7 @@ impl Scorer {
                 });
             }
         }
+        let (points, status) = measured;
         Ok(Batch {
             score,
             band,
