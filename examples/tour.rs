@@ -4,7 +4,8 @@
 //!
 //! It prints what a CX analyst would look at: NPS, CSAT and CES with intervals; NPS by segment against the
 //! rest; the monthly trend with significant changes flagged; fiscal quarters counting each respondent once;
-//! a trailing 90-day NPS; and how many responses a target margin needs.
+//! a trailing 90-day NPS; and how many responses a target margin needs. Then health scoring: the sample
+//! scorecard over 600 accounts, with an explanation and a check against later churn (`tour/health.rs`).
 
 use chrono::NaiveDate;
 use cx_core::period::Period;
@@ -13,6 +14,9 @@ use cx_core::survey::{
     latest_per_respondent, margin_of_error, rolling, sample_size_for_margin, score_by, trend,
 };
 use std::error::Error;
+
+#[path = "tour/health.rs"]
+mod health;
 
 struct Responses {
     respondents: Vec<String>,
@@ -291,5 +295,5 @@ fn main() -> Result<(), Box<dyn Error>> {
         sample_size_for_margin(5.0, variance, 0.95, None)?,
         sample_size_for_margin(5.0, nps.worst_case_variance(), 0.95, None)?
     );
-    Ok(())
+    health::run()
 }

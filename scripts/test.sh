@@ -23,6 +23,8 @@ tmp=$(mktemp)
 trap 'rm -f "$tmp"' EXIT
 cargo run --quiet --release --example generate_sample -- "$tmp" >/dev/null
 cmp "$tmp" data/sample/survey_responses.csv
+cargo run --quiet --release --example generate_accounts -- "$tmp" >/dev/null
+cmp "$tmp" data/sample/accounts.csv
 
 step "tour on the sample data"
 cargo run --quiet --release --example tour >/dev/null
