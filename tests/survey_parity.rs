@@ -4,6 +4,7 @@
 //! core computes now. The Python (and C) suites read it and check that their numbers equal the core's to 1e-12.
 //! After an intended change of results, rewrite it with `CX_BLESS=1 cargo test --test survey_parity`.
 
+use cx_core::health::{Columns, Scorecard, Scorer, validate_scores};
 use cx_core::period::Period;
 use cx_core::survey::{
     self, CompareMethod, EstimateOptions, GroupOptions, Histogram, IntervalMethod, MetricSpec, MissingPolicy, PAdjust,
@@ -189,6 +190,10 @@ fn cases() -> Vec<Value> {
         "bytes": String::from_utf8(acc.to_bytes()).unwrap(), "result": acc.estimate(&Default::default()).unwrap(),
     }));
 
+    // Health: the sample scorecard over the first 60 sample accounts (ages on the NPS answer, a previous score),
+    // one explanation, and the validation of all 600 accounts' scores against churn.
+    cases.extend(health_cases());
+
     // Planning and p-value adjustment.
     for (margin, variance, level, population) in [(5.0, 10_000.0, 0.95, None), (3.0, 6_000.0, 0.9, Some(20_000u64))] {
         let n = survey::sample_size_for_margin(margin, variance, level, population).unwrap();
@@ -216,6 +221,45 @@ fn cases() -> Vec<Value> {
     }
 
     cases
+}
+
+fn health_cases() -> Vec<Value> {
+    let root = concat!(env!("CARGO_MANIFEST_DIR"), "/../../data/sample/");
+    let card_json = std::fs::read_to_string(format!("{root}scorecard.json")).unwrap();
+    let scorer = Scorer::new(Scorecard::from_json(&card_json).unwrap()).unwrap();
+    let mut reader = csv::Reader::from_path(format!("{root}accounts.csv")).unwrap();
+    let headers: Vec<String> = reader.headers().unwrap().iter().map(String::from).collect();
+    let rows: Vec<csv::StringRecord> = reader.records().map(Result::unwrap).collect();
+    let column = |name: &str, n: usize| -> Vec<f64> {
+        let at = headers.iter().position(|h| h == name).unwrap();
+        rows[..n].iter().map(|r| r[at].parse().unwrap_or(f64::NAN)).collect()
+    };
+    let ids: Vec<String> = scorer.scorecard().measures.iter().map(|m| m.id.clone()).collect();
+    let score_all = |n: usize| {
+        let values: Vec<Vec<f64>> = ids.iter().map(|id| column(id, n)).collect();
+        let ages = column("nps_age_days", n);
+        let previous = column("previous_score", n);
+        let mut columns = Columns::new(values.iter().map(Vec::as_slice).collect());
+        columns.ages[ids.iter().position(|id| id == "nps").unwrap()] = Some(&ages);
+        let batch = scorer.score(&columns, Some(&previous)).unwrap();
+        let explanation = scorer.explain(&columns, &batch, 7).unwrap();
+        (values, batch, explanation)
+    };
+    let (values, batch, explanation) = score_all(60);
+    let json_values: Vec<Value> = values.iter().map(|v| json_scores(v)).collect();
+    let (_, all, _) = score_all(rows.len());
+    let churned: Vec<bool> = column("churned_next_quarter", rows.len())
+        .iter()
+        .map(|&c| c == 1.0)
+        .collect();
+    let validation = validate_scores(&all.score, &churned, &scorer.scorecard().bands, "red").unwrap();
+    vec![
+        json!({"call": "health_score", "measures": ids, "values": json_values,
+               "ages": json_scores(&column("nps_age_days", 60)), "previous": json_scores(&column("previous_score", 60)),
+               "result": batch}),
+        json!({"call": "health_explain", "account": 7, "result": explanation}),
+        json!({"call": "health_validate", "at_risk": "red", "result": validation}),
+    ]
 }
 
 /// One case per line, so a diff shows which cases changed.

@@ -9,6 +9,7 @@ use pyo3::prelude::*;
 
 mod columns;
 mod error;
+mod health;
 mod histogram;
 mod input;
 mod results;
@@ -29,6 +30,8 @@ pub(crate) fn estimate_options(interval: Option<&str>, level: f64, missing: &str
 fn _cxkit(m: &Bound<'_, PyModule>) -> PyResult<()> {
     m.add("__version__", cx_core::VERSION)?;
     survey::register(m)?;
+    m.add_class::<health::PyScorecard>()?;
+    m.add_function(wrap_pyfunction!(health::validate_scores, m)?)?;
     m.add_function(wrap_pyfunction!(error::_error_kinds, m)?)?;
     m.add_function(wrap_pyfunction!(error::_sample_error, m)?)?;
     Ok(())

@@ -27,6 +27,7 @@ from cxkit.errors import (
     InvalidInputError,
     NotApplicableError,
 )
+from cxkit.health import Explanation, Scorecard, validate_scores
 from cxkit.survey import (
     BINARY_CSAT,
     CES1_MEAN,
@@ -72,6 +73,10 @@ __all__ = [
     "InsufficientDataError",
     "NotApplicableError",
     "IncompatibleError",
+    # health
+    "Scorecard",
+    "Explanation",
+    "validate_scores",
     # survey
     "PRESETS",
     "NPS",

@@ -1,0 +1,212 @@
+//! Health scoring: `Scorecard` (scores columns of measures), `Explanation`, `validate_scores`. The public,
+//! documented surface is in `cxkit/health.py`, which turns DataFrames into columns and columns into frames.
+
+use crate::error::IntoPyResult;
+use crate::input::{array, slice_of};
+use cx_core::health::{self, Bands, Batch, Columns, CutBelongs, Direction, Scorecard, Scorer};
+use numpy::{IntoPyArray, PyReadonlyArray1};
+use pyo3::prelude::*;
+use pyo3::types::{PyDict, PyList};
+
+/// A validated health scorecard, ready to score columns of measures.
+#[pyclass(frozen, module = "cxkit._cxkit", name = "_Scorecard")]
+#[derive(Debug)]
+pub struct PyScorecard {
+    scorer: Scorer,
+}
+
+/// Borrowed float64 columns: one per measure (NaN = missing), optional ages, optional previous scores.
+struct Inputs<'py> {
+    values: Vec<PyReadonlyArray1<'py, f64>>,
+    ages: Vec<Option<PyReadonlyArray1<'py, f64>>>,
+    previous: Option<PyReadonlyArray1<'py, f64>>,
+}
+
+impl<'py> Inputs<'py> {
+    fn borrow(
+        values: &Bound<'py, PyList>,
+        ages: &Bound<'py, PyList>,
+        previous: Option<&Bound<'py, PyAny>>,
+    ) -> PyResult<Self> {
+        let values = (values.iter())
+            .map(|v| array::<f64>(&v, "as_float64", "measure values"))
+            .collect::<PyResult<_>>()?;
+        let ages = (ages.iter())
+            .map(|a| {
+                (!a.is_none())
+                    .then(|| array::<f64>(&a, "as_float64", "ages"))
+                    .transpose()
+            })
+            .collect::<PyResult<_>>()?;
+        let previous = previous
+            .filter(|p| !p.is_none())
+            .map(|p| array::<f64>(p, "as_float64", "previous"))
+            .transpose()?;
+        Ok(Inputs { values, ages, previous })
+    }
+
+    fn columns(&self) -> PyResult<(Columns<'_>, Option<&[f64]>)> {
+        let values = (self.values.iter())
+            .map(|v| slice_of(v, "measure values"))
+            .collect::<PyResult<_>>()?;
+        let ages = (self.ages.iter())
+            .map(|a| a.as_ref().map(|a| slice_of(a, "ages")).transpose())
+            .collect::<PyResult<_>>()?;
+        let previous = self.previous.as_ref().map(|p| slice_of(p, "previous")).transpose()?;
+        Ok((Columns { values, ages }, previous))
+    }
+}
+
+fn direction_name(d: Direction) -> &'static str {
+    match d {
+        Direction::Up => "up",
+        Direction::Down => "down",
+        Direction::Flat => "flat",
+    }
+}
+
+fn batch_dict<'py>(py: Python<'py>, card: &Scorecard, batch: Batch) -> PyResult<Bound<'py, PyDict>> {
+    let d = PyDict::new(py);
+    let band: Vec<Option<&str>> = batch
+        .band
+        .iter()
+        .map(|b| b.map(|b| card.bands.names[b].as_str()))
+        .collect();
+    let fired: Vec<Option<&str>> = (batch.fired.iter())
+        .map(|k| k.map(|k| card.overrides[k].id.as_str()))
+        .collect();
+    let trend: Vec<Option<&str>> = batch.trend.iter().map(|t| t.map(direction_name)).collect();
+    d.set_item("band", band)?;
+    d.set_item("override", fired)?;
+    d.set_item("trend", trend)?;
+    d.set_item("score", batch.score.into_pyarray(py))?;
+    d.set_item("coverage", batch.coverage.into_pyarray(py))?;
+    d.set_item("delta", batch.delta.into_pyarray(py))?;
+    let contributions = PyList::empty(py);
+    for column in batch.contribution {
+        contributions.append(column.into_pyarray(py))?;
+    }
+    d.set_item("contributions", contributions)?;
+    Ok(d)
+}
+
+#[pymethods]
+impl PyScorecard {
+    /// Parses and validates a scorecard; errors name the bad field.
+    #[staticmethod]
+    fn from_json(py: Python<'_>, text: &str) -> PyResult<Self> {
+        let scorer = Scorecard::from_json(text).and_then(Scorer::new).py_err(py)?;
+        Ok(PyScorecard { scorer })
+    }
+
+    /// The scorecard as versioned JSON.
+    fn to_json(&self) -> String {
+        self.scorer.scorecard().to_json()
+    }
+
+    /// The scorecard's name.
+    #[getter]
+    fn name(&self) -> &str {
+        &self.scorer.scorecard().name
+    }
+
+    /// Measure ids, in scorecard order.
+    #[getter]
+    fn measures(&self) -> Vec<String> {
+        self.scorer.scorecard().measures.iter().map(|m| m.id.clone()).collect()
+    }
+
+    /// Band names, worst first.
+    #[getter]
+    fn bands(&self) -> Vec<String> {
+        self.scorer.scorecard().bands.names.clone()
+    }
+
+    /// Each measure's share of the score at full data.
+    #[getter]
+    fn nominal_weights(&self) -> Vec<f64> {
+        self.scorer.nominal_weights().to_vec()
+    }
+
+    /// Scores columns: `values[m]` and `ages[m]` (or None) per measure, `previous` scores or None.
+    #[pyo3(signature = (values, ages, previous=None))]
+    fn score<'py>(
+        &self,
+        py: Python<'py>,
+        values: &Bound<'py, PyList>,
+        ages: &Bound<'py, PyList>,
+        previous: Option<&Bound<'py, PyAny>>,
+    ) -> PyResult<Bound<'py, PyDict>> {
+        let inputs = Inputs::borrow(values, ages, previous)?;
+        let (columns, previous) = inputs.columns()?;
+        let batch = py.detach(|| self.scorer.score(&columns, previous)).py_err(py)?;
+        batch_dict(py, self.scorer.scorecard(), batch)
+    }
+
+    /// The explanation of row `account` as a JSON-like dict.
+    #[pyo3(signature = (values, ages, previous, account))]
+    fn explain<'py>(
+        &self,
+        py: Python<'py>,
+        values: &Bound<'py, PyList>,
+        ages: &Bound<'py, PyList>,
+        previous: Option<&Bound<'py, PyAny>>,
+        account: usize,
+    ) -> PyResult<Bound<'py, PyAny>> {
+        let inputs = Inputs::borrow(values, ages, previous)?;
+        let (columns, previous) = inputs.columns()?;
+        let explanation = py
+            .detach(|| {
+                let batch = self.scorer.score(&columns, previous)?;
+                self.scorer.explain(&columns, &batch, account)
+            })
+            .py_err(py)?;
+        let json = serde_json::to_string(&explanation).expect("explanations serialise");
+        py.import("json")?.getattr("loads")?.call1((json,))
+    }
+}
+
+/// Validation of `scores` against `churned` (1/0) with the bands `names` / `cuts`, flagging `at_risk` and worse.
+#[pyfunction]
+#[pyo3(signature = (scores, churned, names, cuts, at_risk, cut_belongs="upper"))]
+pub fn validate_scores<'py>(
+    py: Python<'py>,
+    scores: &Bound<'py, PyAny>,
+    churned: &Bound<'py, PyAny>,
+    names: Vec<String>,
+    cuts: Vec<f64>,
+    at_risk: &str,
+    cut_belongs: &str,
+) -> PyResult<Bound<'py, PyAny>> {
+    let scores = array::<f64>(scores, "as_float64", "scores")?;
+    let churned = array::<f64>(churned, "as_float64", "churned")?;
+    let (s, c) = (slice_of(&scores, "scores")?, slice_of(&churned, "churned")?);
+    if let Some(i) = c.iter().position(|&x| x != 0.0 && x != 1.0) {
+        return Err(crate::error::invalid_input(
+            py,
+            format!("churned must hold 0/1 or booleans; found {} at index {i}", c[i]),
+        ));
+    }
+    let flags: Vec<bool> = c.iter().map(|&x| x == 1.0).collect();
+    let bands = Bands {
+        names,
+        cuts,
+        cut_belongs: match cut_belongs {
+            "lower" => CutBelongs::Lower,
+            "upper" => CutBelongs::Upper,
+            other => {
+                return Err(crate::error::to_py(
+                    py,
+                    cx_core::CxError::UnknownName {
+                        kind: "cut_belongs".into(),
+                        name: other.into(),
+                        expected: "upper, lower".into(),
+                    },
+                ));
+            }
+        },
+    };
+    let v = health::validate_scores(s, &flags, &bands, at_risk).py_err(py)?;
+    let json = serde_json::to_string(&v).expect("validations serialise");
+    py.import("json")?.getattr("loads")?.call1((json,))
+}
