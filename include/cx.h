@@ -243,6 +243,33 @@ typedef struct cx_histogram cx_histogram;
 // An immutable metric spec. Safe to share between threads.
 typedef struct cx_metric_spec cx_metric_spec;
 
+// A validated health scorecard. Immutable: safe to share between threads.
+typedef struct cx_scorecard cx_scorecard;
+
+// Validation of scores against churn.
+typedef struct cx_score_validation {
+  // Scored accounts.
+  uint64_t n;
+  // Accounts without a score (NaN), left out.
+  uint64_t n_unscored;
+  // Churned among the scored.
+  uint64_t churned;
+  // churned / n.
+  double base_rate;
+  // P(a retained account scored higher than a churned one) + ½ P(tie).
+  double auc;
+  // Churn rate of the lowest-scored 10%.
+  double top_decile_churn_rate;
+  // That rate / the base rate.
+  double top_decile_lift;
+  // Share of all churners in the lowest-scored 10%.
+  double top_decile_capture;
+  // Precision of flagging the at-risk band and worse (NaN if none is flagged).
+  double precision;
+  // Recall of that flag.
+  double recall;
+} cx_score_validation;
+
 // Options of an estimate. Start from `cx_estimate_options_default()` and change what you need.
 typedef struct cx_estimate_options {
   // A `cx_interval` code; `CX_INTERVAL_DEFAULT` takes the metric's default.
@@ -383,6 +410,75 @@ cx_status cx_last_error_message(char *buf, size_t buf_len, size_t *written);
 // Panics inside the boundary and so returns `CX_STATUS_PANIC`: lets a binding test its handling of that
 // status. Never needed otherwise.
 cx_status cx_debug_panic(void);
+
+// A scorecard from its versioned JSON (validated; a bad field is `CX_STATUS_INVALID_CONFIG` and the message
+// names it, e.g. `measures[3].scoring.good`). Free with `cx_scorecard_free`.
+//
+// # Safety
+// `json` readable for `json_len` bytes; `out` writable.
+cx_status cx_scorecard_from_json(const char *json,
+                                 size_t json_len,
+                                 struct cx_scorecard **out);
+
+// The number of measures; their order is the order of the `values` arrays.
+//
+// # Safety
+// `card` a live handle; `out` writable.
+cx_status cx_scorecard_measure_count(const struct cx_scorecard *card, size_t *out);
+
+// Scores `n_accounts` accounts. `values` holds one pointer per measure (scorecard order) to `n_accounts` raw
+// values (NaN = missing); `ages` is NULL or one pointer per measure (NULL = no ages); `previous` is NULL or
+// `n_accounts` previous scores. Outputs, each for `out_len >= n_accounts` accounts: `scores` (NaN =
+// insufficient data), `bands` (band index, 0 = worst, -1 = none), `coverage` (0–1); `bands` and `coverage` may be
+// NULL if not wanted.
+//
+// # Safety
+// Pointers valid as described; outputs writable for `out_len` elements.
+cx_status cx_scorecard_score(const struct cx_scorecard *card,
+                             const double *const *values,
+                             const double *const *ages,
+                             size_t n_measures,
+                             size_t n_accounts,
+                             const double *previous,
+                             double *scores,
+                             int32_t *bands,
+                             double *coverage,
+                             size_t out_len);
+
+// The explanation of account `account` (row) as JSON (the same document Rust and Python produce), NUL-terminated
+// into `(buf, buf_len)`; `*written` receives the size needed, also with `CX_STATUS_BUFFER_TOO_SMALL`.
+//
+// # Safety
+// As `cx_scorecard_score` for the inputs; `buf` writable for `buf_len` bytes or NULL; `written` writable or NULL.
+cx_status cx_scorecard_explain_json(const struct cx_scorecard *card,
+                                    const double *const *values,
+                                    const double *const *ages,
+                                    size_t n_measures,
+                                    size_t n_accounts,
+                                    const double *previous,
+                                    size_t account,
+                                    char *buf,
+                                    size_t buf_len,
+                                    size_t *written);
+
+// Validates `scores` (NaN = unscored) against `churned` (0/1) with the scorecard's bands, flagging the band
+// named `at_risk` and every worse band.
+//
+// # Safety
+// `card` a live handle; arrays readable for `n`; `at_risk` readable for `at_risk_len` bytes; `out` writable.
+cx_status cx_scorecard_validate(const struct cx_scorecard *card,
+                                const double *scores,
+                                const uint8_t *churned,
+                                size_t n,
+                                const char *at_risk,
+                                size_t at_risk_len,
+                                struct cx_score_validation *out);
+
+// Frees a scorecard. NULL is allowed and does nothing.
+//
+// # Safety
+// `card` NULL or a handle from this library not yet freed.
+void cx_scorecard_free(struct cx_scorecard *card);
 
 // A new, empty histogram for `spec` (the spec is copied; the spec handle may be freed afterwards).
 //

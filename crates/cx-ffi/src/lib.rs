@@ -10,6 +10,7 @@ use std::ffi::c_char;
 
 pub mod boundary;
 pub mod codes;
+pub mod health;
 pub mod histogram;
 pub mod spec;
 pub mod status;

@@ -359,6 +359,66 @@ static void test_every_status(void) {
     CHECK(strcmp(last_error(), "") == 0, "success clears the message");
 }
 
+static void test_health(void) {
+    cx_scorecard *card = NULL;
+    cx_status s = cx_scorecard_from_json(H_SCORECARD, strlen(H_SCORECARD), &card);
+    CHECK(s == CX_STATUS_OK, "scorecard: %s", last_error());
+    if (s != CX_STATUS_OK) return;
+    size_t n_measures = 0;
+    CHECK(cx_scorecard_measure_count(card, &n_measures) == CX_STATUS_OK && n_measures == H_MEASURES, "measures");
+
+    const double *ages[H_MEASURES] = {0};
+    ages[H_NPS_AT] = H_NPS_AGES;
+    static double scores[H_ACCOUNTS], coverage[H_ACCOUNTS];
+    static int32_t bands[H_ACCOUNTS];
+    s = cx_scorecard_score(card, H_VALUES, ages, H_MEASURES, H_CHECKED, H_PREVIOUS, scores, bands, coverage,
+                           H_ACCOUNTS);
+    CHECK(s == CX_STATUS_OK, "score: %s", last_error());
+    for (size_t i = 0; s == CX_STATUS_OK && i < H_CHECKED; i++) {
+        CHECK(close_to(scores[i], H_WANT_SCORE[i], 1e-12) && close_to(coverage[i], H_WANT_COVERAGE[i], 1e-12) &&
+                  bands[i] == H_WANT_BAND[i],
+              "account %zu: %.17g vs %.17g, band %d vs %d", i, scores[i], H_WANT_SCORE[i], bands[i],
+              H_WANT_BAND[i]);
+    }
+
+    size_t needed = 0;
+    CHECK(cx_scorecard_explain_json(card, H_VALUES, ages, H_MEASURES, H_CHECKED, H_PREVIOUS, 7, NULL, 0, &needed) ==
+              CX_STATUS_BUFFER_TOO_SMALL,
+          "explanation size query");
+    char *json = malloc(needed);
+    CHECK(json && cx_scorecard_explain_json(card, H_VALUES, ages, H_MEASURES, H_CHECKED, H_PREVIOUS, 7, json, needed,
+                                            NULL) == CX_STATUS_OK,
+          "explanation");
+    CHECK(json && strncmp(json, "{\"account\":7,", 13) == 0 && strstr(json, "\"contribution\"") != NULL,
+          "explanation JSON: %.60s", json ? json : "");
+    free(json);
+
+    /* Validation over the whole sample, against the core's numbers. */
+    s = cx_scorecard_score(card, H_VALUES, ages, H_MEASURES, H_ACCOUNTS, H_PREVIOUS, scores, NULL, NULL, H_ACCOUNTS);
+    CHECK(s == CX_STATUS_OK, "score all: %s", last_error());
+    cx_score_validation v;
+    CHECK(cx_scorecard_validate(card, scores, H_CHURNED, H_ACCOUNTS, "red", 3, &v) == CX_STATUS_OK, "validate: %s",
+          last_error());
+    CHECK(v.n == H_WANT_N && close_to(v.auc, H_WANT_AUC, 1e-12) && close_to(v.precision, H_WANT_PRECISION, 1e-12) &&
+              close_to(v.top_decile_capture, H_WANT_CAPTURE, 1e-12),
+          "validation: auc %.17g vs %.17g", v.auc, H_WANT_AUC);
+
+    /* Errors: a field-naming config error, a buffer too small, an unknown band. */
+    const char *bad = "{\"version\":1,\"name\":\"x\",\"bands\":{\"names\":[\"r\",\"g\"],\"cuts\":[50]},"
+                      "\"measures\":[{\"id\":\"a\",\"weight\":1,\"scoring\":{\"rule\":\"linear\",\"bad\":1,"
+                      "\"good\":1}}]}";
+    cx_scorecard *none = NULL;
+    CHECK(cx_scorecard_from_json(bad, strlen(bad), &none) == CX_STATUS_INVALID_CONFIG && none == NULL, "bad card");
+    CHECK(strstr(last_error(), "measures[0].scoring.good") != NULL, "field named: %s", last_error());
+    CHECK(cx_scorecard_score(card, H_VALUES, NULL, H_MEASURES, H_ACCOUNTS, NULL, scores, NULL, NULL, 10) ==
+              CX_STATUS_BUFFER_TOO_SMALL,
+          "scores buffer too small");
+    CHECK(cx_scorecard_validate(card, scores, H_CHURNED, H_ACCOUNTS, "blue", 4, &v) == CX_STATUS_UNKNOWN_NAME,
+          "unknown band");
+    cx_scorecard_free(card);
+    cx_scorecard_free(NULL);
+}
+
 int main(void) {
     test_version();
     test_golden_vectors();
@@ -367,6 +427,7 @@ int main(void) {
     test_histogram();
     test_specs_from_json();
     test_every_status();
+    test_health();
     printf("%d checks, %d failed\n", checks, failures);
     return failures == 0 ? 0 : 1;
 }
