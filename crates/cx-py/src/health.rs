@@ -122,6 +122,21 @@ impl PyScorecard {
         self.scorer.scorecard().bands.names.clone()
     }
 
+    /// The cuts between the bands.
+    #[getter]
+    fn band_cuts(&self) -> Vec<f64> {
+        self.scorer.scorecard().bands.cuts.clone()
+    }
+
+    /// Which side a score equal to a cut belongs to: `upper` or `lower`.
+    #[getter]
+    fn cut_belongs(&self) -> &'static str {
+        match self.scorer.scorecard().bands.cut_belongs {
+            CutBelongs::Upper => "upper",
+            CutBelongs::Lower => "lower",
+        }
+    }
+
     /// Each measure's share of the score at full data.
     #[getter]
     fn nominal_weights(&self) -> Vec<f64> {

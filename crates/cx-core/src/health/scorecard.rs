@@ -1,6 +1,7 @@
 //! The scorecard: what is measured, how raw values become points, how points roll up, and what the bands and
 //! overrides are. Versioned JSON; every validation error names the bad field (`measures[3].scoring.good`).
 
+use crate::serde_util::{check_version, from_json};
 use crate::{CxError, Result};
 use serde::{Deserialize, Serialize};
 
@@ -451,25 +452,8 @@ impl ScoringRule {
 impl Scorecard {
     /// Parses and validates a scorecard; errors name the field, e.g. `measures[3].scoring.good`.
     pub fn from_json(json: &str) -> Result<Scorecard> {
-        #[derive(Deserialize)]
-        struct Versioned {
-            version: u32,
-        }
-        let parse_error = |field: String, e: serde_json::Error| bad(field, e.to_string());
-        let Versioned { version } = serde_json::from_str(json)
-            .map_err(|e| parse_error(format!("line {} column {}", e.line(), e.column()), e))?;
-        if version != SCORECARD_VERSION {
-            return Err(CxError::UnsupportedVersion {
-                what: "scorecard".into(),
-                found: version,
-                supported: SCORECARD_VERSION,
-            });
-        }
-        let mut de = serde_json::Deserializer::from_str(json);
-        let card: Scorecard = serde_path_to_error::deserialize(&mut de).map_err(|e| {
-            let path = e.path().to_string();
-            parse_error(path, e.into_inner())
-        })?;
+        check_version("scorecard", json.as_bytes(), SCORECARD_VERSION)?;
+        let card: Scorecard = from_json("scorecard", json.as_bytes())?;
         card.validate()?;
         Ok(card)
     }

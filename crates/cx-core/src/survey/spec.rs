@@ -2,6 +2,7 @@
 //!
 //! A CES value means nothing without its scale, direction and scoring, so the spec travels with every result.
 
+use crate::serde_util::{check_version, from_json};
 use crate::{CxError, Result};
 use serde::{Deserialize, Serialize};
 
@@ -322,26 +323,10 @@ impl MetricSpec {
         })
     }
 
-    /// Parses and validates a spec from JSON.
+    /// Parses and validates a spec from JSON; errors name the bad field.
     pub fn from_json(json: &str) -> Result<MetricSpec> {
-        #[derive(Deserialize)]
-        struct Versioned {
-            version: u32,
-        }
-        let bad = |e: serde_json::Error| CxError::InvalidConfig {
-            what: "metric spec".into(),
-            field: format!("line {} column {}", e.line(), e.column()),
-            reason: e.to_string(),
-        };
-        let Versioned { version } = serde_json::from_str(json).map_err(bad)?;
-        if version != SPEC_VERSION {
-            return Err(CxError::UnsupportedVersion {
-                what: "metric spec".into(),
-                found: version,
-                supported: SPEC_VERSION,
-            });
-        }
-        let spec: MetricSpec = serde_json::from_str(json).map_err(bad)?;
+        check_version("metric spec", json.as_bytes(), SPEC_VERSION)?;
+        let spec: MetricSpec = from_json("metric spec", json.as_bytes())?;
         spec.validate()?;
         Ok(spec)
     }

@@ -2,6 +2,7 @@
 the Rust and Python ones: the golden vectors (tests/data/survey.json) and the core's parity cases
 (tests/data/parity.json). Usage: python3 gen_vectors.py OUT.h"""
 
+import csv
 import json
 import math
 import sys
@@ -145,8 +146,6 @@ out.append(f"static const double ACC_VALUE = {num(c['result']['value'])};")
 
 # Health: every sample account's measures (so C scores and validates the whole sample), the core's scores of the
 # first 60 (with NPS ages and previous scores) and its validation of all of them.
-import csv
-
 ROOT = DATA.parent.parent
 with open(ROOT / "data" / "sample" / "accounts.csv") as f:
     accounts = list(csv.DictReader(f))

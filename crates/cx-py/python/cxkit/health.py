@@ -289,8 +289,7 @@ def validate_scores(
     """
     names = list(scorecard.bands) if scorecard is not None else list(bands or ["red", "yellow", "green"])
     if scorecard is not None:
-        card = json.loads(scorecard.to_json())
-        cut_list, belongs = card["bands"]["cuts"], card["bands"]["cut_belongs"]
+        cut_list, belongs = list(scorecard._inner.band_cuts), str(scorecard._inner.cut_belongs)
     else:
         cut_list, belongs = list(cuts) if cuts is not None else [50.0, 75.0], "upper"
     values = np.asarray(scores_or_bands, dtype=object if not isinstance(scores_or_bands, np.ndarray) else None)
