@@ -163,6 +163,29 @@ pub enum CxError {
         found: String,
     },
 
+    /// An id refers to something that does not exist: a goal's parent, a measure's group, observations for a goal
+    /// that is not in the tree.
+    #[error("unknown {kind} `{id}` at `{at}` of the {what}")]
+    UnknownId {
+        /// The configuration or input holding the reference, e.g. `"goal tree"`.
+        what: String,
+        /// What kind of thing the id should name, e.g. `"goal"`.
+        kind: String,
+        /// The id given.
+        id: String,
+        /// Where the reference is, e.g. `"goals[2].parent"`.
+        at: String,
+    },
+
+    /// Parent links go round in a circle, so there is no root to roll up to.
+    #[error("cycle in the {what}: {path}")]
+    Cycle {
+        /// The configuration, e.g. `"goal tree"`.
+        what: String,
+        /// The ids on the cycle, e.g. `"a → b → a"`.
+        path: String,
+    },
+
     /// Serialised state or configuration has a version this library does not read.
     #[error("unsupported {what} version {found}; this library reads version {supported}")]
     UnsupportedVersion {

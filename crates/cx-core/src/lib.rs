@@ -22,7 +22,9 @@
 #![deny(missing_docs)]
 
 pub mod error;
+pub mod goals;
 pub mod health;
+mod hierarchy;
 pub mod period;
 mod serde_util;
 pub mod stats;

@@ -133,6 +133,35 @@ pub fn to_dates<D: CalendarDate>(dates: &[D]) -> Result<Vec<NaiveDate>> {
     dates.iter().enumerate().map(|(index, &d)| date_at(d, index)).collect()
 }
 
+/// The first and last day of the (fiscal) quarter containing `date`, for goals set "this quarter".
+///
+/// ```
+/// use chrono::NaiveDate;
+/// use cx_core::period::quarter_of;
+///
+/// let d = |y, m, day| NaiveDate::from_ymd_opt(y, m, day).unwrap();
+/// assert_eq!(quarter_of(d(2026, 5, 20), 4)?, (d(2026, 4, 1), d(2026, 6, 30)));
+/// assert_eq!(quarter_of(d(2026, 5, 20), 2)?, (d(2026, 5, 1), d(2026, 7, 31)));
+/// # Ok::<(), cx_core::CxError>(())
+/// ```
+pub fn quarter_of(date: NaiveDate, fiscal_start_month: u32) -> Result<(NaiveDate, NaiveDate)> {
+    Ok(Period::Quarter { fiscal_start_month }.validate()?.span(date))
+}
+
+/// The first and last day of the fiscal year containing `date` (named by the year it starts in).
+///
+/// ```
+/// use chrono::NaiveDate;
+/// use cx_core::period::fiscal_year_of;
+///
+/// let d = |y, m, day| NaiveDate::from_ymd_opt(y, m, day).unwrap();
+/// assert_eq!(fiscal_year_of(d(2026, 2, 10), 4)?, (d(2025, 4, 1), d(2026, 3, 31)));
+/// # Ok::<(), cx_core::CxError>(())
+/// ```
+pub fn fiscal_year_of(date: NaiveDate, fiscal_start_month: u32) -> Result<(NaiveDate, NaiveDate)> {
+    Ok(Period::Year { fiscal_start_month }.validate()?.span(date))
+}
+
 impl Period {
     /// Parses `day`, `week` (or `iso_week`), `month`, `quarter` or `year`, with a fiscal start month for the
     /// last two.
@@ -207,6 +236,12 @@ impl Period {
     /// Last day of the period with this key (inclusive).
     pub fn end(self, key: i64) -> NaiveDate {
         self.start(key + 1) - Days::new(1)
+    }
+
+    /// The first and last day (inclusive) of the period containing `date`: "this quarter" for a date.
+    pub fn span(self, date: NaiveDate) -> (NaiveDate, NaiveDate) {
+        let key = self.key(date);
+        (self.start(key), self.end(key))
     }
 
     /// A short label: `2025-03-14`, `2025-W11`, `2025-03`, `2025-Q1` / `FY2025-Q4`, `2025` / `FY2025`.

@@ -56,6 +56,10 @@ pub enum cx_status {
     MethodNotApplicable = 304,
     /// Two histograms of different metrics merged or compared.
     IncompatibleHistograms = 305,
+    /// An id refers to nothing: a goal's parent, a scorecard measure's group, observations for an unknown goal.
+    UnknownId = 306,
+    /// Parent links form a cycle (the message lists it).
+    Cycle = 307,
 
     // 900s: a bug in cx.
     /// cx panicked; the library state is intact, and the message says where. Please report it.
@@ -82,6 +86,8 @@ impl cx_status {
             CxError::IncompatibleHistograms { .. } => cx_status::IncompatibleHistograms,
             CxError::InsufficientData { .. } => cx_status::InsufficientData,
             CxError::UnsupportedVersion { .. } => cx_status::UnsupportedVersion,
+            CxError::UnknownId { .. } => cx_status::UnknownId,
+            CxError::Cycle { .. } => cx_status::Cycle,
         }
     }
 }

@@ -19,7 +19,10 @@ fn class_of(e: &CxError) -> (&'static str, Option<usize>) {
         | CxError::InvalidGroupCode { index, .. } => ("InvalidInputError", Some(*index)),
         CxError::LengthMismatch { .. } => ("InvalidInputError", None),
         CxError::InvalidArgument { .. } | CxError::UnknownName { .. } => ("InvalidArgumentError", None),
-        CxError::InvalidConfig { .. } | CxError::UnsupportedVersion { .. } => ("ConfigError", None),
+        CxError::InvalidConfig { .. }
+        | CxError::UnsupportedVersion { .. }
+        | CxError::UnknownId { .. }
+        | CxError::Cycle { .. } => ("ConfigError", None),
         CxError::EmptyInput { .. } | CxError::ZeroTotalWeight { .. } => ("EmptyInputError", None),
         CxError::InsufficientData { .. } => ("InsufficientDataError", None),
         CxError::MethodNotApplicable { .. } => ("NotApplicableError", None),
@@ -46,6 +49,8 @@ fn kind_of(e: &CxError) -> &'static str {
         CxError::IncompatibleHistograms { .. } => "IncompatibleHistograms",
         CxError::InsufficientData { .. } => "InsufficientData",
         CxError::UnsupportedVersion { .. } => "UnsupportedVersion",
+        CxError::UnknownId { .. } => "UnknownId",
+        CxError::Cycle { .. } => "Cycle",
     }
 }
 
@@ -151,6 +156,16 @@ fn samples() -> Vec<CxError> {
             what: "metric spec".into(),
             found: 9,
             supported: 1,
+        },
+        CxError::UnknownId {
+            what: "goal tree".into(),
+            kind: "goal".into(),
+            id: "nope".into(),
+            at: "goals[1].parent".into(),
+        },
+        CxError::Cycle {
+            what: "goal tree".into(),
+            path: "a → b → a".into(),
         },
     ]
 }

@@ -23,6 +23,8 @@ EXPECTED = {
     "IncompatibleHistograms": cx.IncompatibleError,
     "InsufficientData": cx.InsufficientDataError,
     "UnsupportedVersion": cx.ConfigError,
+    "UnknownId": cx.ConfigError,
+    "Cycle": cx.ConfigError,
 }
 
 

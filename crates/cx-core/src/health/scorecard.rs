@@ -1,6 +1,7 @@
 //! The scorecard: what is measured, how raw values become points, how points roll up, and what the bands and
 //! overrides are. Versioned JSON; every validation error names the bad field (`measures[3].scoring.good`).
 
+use crate::hierarchy::{self, Link};
 use crate::serde_util::{check_version, from_json};
 use crate::{CxError, Result};
 use serde::{Deserialize, Serialize};
@@ -499,30 +500,25 @@ impl Scorecard {
             if let Some(g) = &m.group
                 && group_index(g).is_none()
             {
-                return Err(bad(format!("{at}.group"), format!("unknown group `{g}`")));
+                return Err(CxError::UnknownId {
+                    what: "scorecard".into(),
+                    kind: "group".into(),
+                    id: g.clone(),
+                    at: format!("{at}.group"),
+                });
             }
         }
         for (i, g) in self.groups.iter().enumerate() {
-            let at = format!("groups[{i}]");
-            positive(g.weight, format!("{at}.weight"))?;
-            // Walk up the parents: an unknown parent or a walk longer than the number of groups is an error.
-            let mut current = g;
-            for _ in 0..=self.groups.len() {
-                match &current.parent {
-                    None => break,
-                    Some(p) => match group_index(p) {
-                        Some(j) => current = &self.groups[j],
-                        None => return Err(bad(format!("{at}.parent"), format!("unknown group `{p}`"))),
-                    },
-                }
-            }
-            if current.parent.is_some() {
-                return Err(bad(
-                    format!("{at}.parent"),
-                    format!("group `{}` is its own ancestor (a cycle)", g.id),
-                ));
-            }
+            positive(g.weight, format!("groups[{i}].weight"))?;
         }
+        let links: Vec<Link<'_>> = (self.groups.iter().enumerate())
+            .map(|(i, g)| Link {
+                id: &g.id,
+                parent: g.parent.as_deref(),
+                at: format!("groups[{i}].parent"),
+            })
+            .collect();
+        hierarchy::parents("scorecard", "group", &links)?;
         self.bands.validate("bands")?;
         if !(0.0..=1.0).contains(&self.min_coverage) {
             return Err(bad("min_coverage", format!("{} is not in 0..=1", self.min_coverage)));
