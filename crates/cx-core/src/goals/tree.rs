@@ -178,7 +178,9 @@ impl GoalTree {
     /// Parses and checks `{"version": 1, "goals": [...]}`; errors name the bad field.
     pub fn from_json(json: &str) -> Result<GoalTree> {
         check_version("goal tree", json.as_bytes(), GOAL_VERSION)?;
-        from_json("goal tree", json.as_bytes())
+        // Through the document type, so tree errors (unknown parent, cycle) keep their own variants instead of
+        // becoming serde messages.
+        GoalTree::try_from(from_json::<TreeDocument>("goal tree", json.as_bytes())?)
     }
 
     /// The tree as versioned JSON.
