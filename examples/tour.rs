@@ -5,7 +5,8 @@
 //! It prints what a CX analyst would look at: NPS, CSAT and CES with intervals; NPS by segment against the
 //! rest; the monthly trend with significant changes flagged; fiscal quarters counting each respondent once;
 //! a trailing 90-day NPS; and how many responses a target margin needs. Then health scoring: the sample
-//! scorecard over 600 accounts, with an explanation and a check against later churn (`tour/health.rs`).
+//! scorecard over 600 accounts, with an explanation and a check against later churn (`tour/health.rs`). SMART goals:
+//! the sample goal tree tracked on the survey's monthly NPS and CSAT, with SMART checks (`tour/goals.rs`).
 
 use chrono::NaiveDate;
 use cx_core::period::Period;
@@ -15,6 +16,8 @@ use cx_core::survey::{
 };
 use std::error::Error;
 
+#[path = "tour/goals.rs"]
+mod goals;
 #[path = "tour/health.rs"]
 mod health;
 
@@ -295,5 +298,6 @@ fn main() -> Result<(), Box<dyn Error>> {
         sample_size_for_margin(5.0, variance, 0.95, None)?,
         sample_size_for_margin(5.0, nps.worst_case_variance(), 0.95, None)?
     );
+    goals::run(&r)?;
     health::run()
 }

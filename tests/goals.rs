@@ -72,7 +72,7 @@ fn a_one_point_nps_target_on_400_responses_is_not_measurable_and_the_check_says_
     assert!((noise.detectable_change - 15.344_8).abs() < 1e-3);
     let reason = &report.measurable.reason;
     for needle in [
-        "+1 points target",
+        "target change of +1 point",
         "400 responses",
         "±7.59 points at 95%",
         "variance 0.6",
@@ -213,7 +213,7 @@ fn progress_of_a_decrease_goal_through_the_quarter() {
     // Same progress, but a flat trend projects short of 8 h: at risk.
     let p = progress(&g, &[(d(2026, 7, 15), 9.0), (d(2026, 8, 15), 9.0)], d(2026, 8, 15));
     assert_eq!(p.status, Status::AtRisk);
-    assert!(p.reason.contains("projects 9.000"), "{}", p.reason);
+    assert!(p.reason.contains("projects 9 at the due date"), "{}", p.reason);
     // Day 61: expected 0.670; progress 0.5 → gap 0.17: at risk. Progress 0.3 → gap 0.37: off track.
     assert_eq!(
         progress(&g, &[(d(2026, 8, 31), 9.0)], d(2026, 8, 31)).status,

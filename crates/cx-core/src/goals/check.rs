@@ -16,6 +16,7 @@
 
 use super::model::{Direction, Goal, Measurement};
 use super::observations::Observations;
+use super::text::{amount, count, num, signed};
 use crate::Result;
 use crate::stats::{normal_quantile, z_for_level};
 use crate::survey::{margin_of_error, sample_size_per_group};
@@ -104,29 +105,6 @@ fn letter(verdict: Verdict, reason: impl Into<String>) -> Letter {
         verdict,
         reason: reason.into(),
     }
-}
-
-/// `1.0`, `-0.25`, `94,186`: short numbers for reasons.
-fn num(x: f64) -> String {
-    let s = format!("{:.2}", x);
-    let s = s.trim_end_matches('0').trim_end_matches('.');
-    if s == "-0" { "0".into() } else { s.into() }
-}
-
-fn count(n: u64) -> String {
-    let digits = n.to_string();
-    let mut out = String::new();
-    for (i, c) in digits.chars().enumerate() {
-        if i > 0 && (digits.len() - i) % 3 == 0 {
-            out.push(',');
-        }
-        out.push(c);
-    }
-    out
-}
-
-fn signed(x: f64) -> String {
-    if x > 0.0 { format!("+{}", num(x)) } else { num(x) }
 }
 
 impl Goal {
@@ -267,17 +245,19 @@ impl Goal {
         };
         if let (Some(spec), Some(m)) = (self.survey_metric(), self.measurement) {
             let noise = noise(&spec, m, change)?;
+            let u = |text: String, x: f64| amount(text, x, unit);
             let what = if self.direction == Direction::Maintain {
-                format!("a band of ±{} {unit}", num(change))
+                format!("a band of ±{}", u(num(change), change))
             } else {
-                format!("a {} {unit} target", signed(target - baseline.unwrap_or(target)))
+                let delta = target - baseline.unwrap_or(target);
+                format!("a target change of {}", u(signed(delta), delta))
             };
             let numbers = format!(
-                "{what} measured on {} responses per period has a margin of error of ±{} {unit} at {}% \
-                 (per-respondent variance {}{}); detecting a {}-{unit} change with {}% power needs about {} \
+                "{what} measured on {} responses per period has a margin of error of ±{} at {}% \
+                 (per-respondent variance {}{}); detecting a change of {} with {}% power needs about {} \
                  responses in each period",
                 count(m.responses),
-                num(noise.margin_of_error),
+                u(num(noise.margin_of_error), noise.margin_of_error),
                 num(noise.level * 100.0),
                 num(noise.variance / (spec.display_factor() * spec.display_factor())),
                 if noise.worst_case_variance {
@@ -285,7 +265,7 @@ impl Goal {
                 } else {
                     ""
                 },
-                num(change),
+                u(num(change), change),
                 num(noise.power * 100.0),
                 count(noise.responses_needed),
             );
@@ -303,7 +283,7 @@ impl Goal {
             };
             return Ok((letter(verdict, format!("{lead}{numbers}")), Some(noise)));
         }
-        let target_text = format!("target {} {unit}", num(target)).trim_end().to_string();
+        let target_text = format!("target {}", amount(num(target), target, unit));
         if self.unit.is_none() {
             Ok((letter(Verdict::Warn, format!("{target_text} but no unit")), None))
         } else {
@@ -334,7 +314,7 @@ impl Goal {
             let reason = format!(
                 "{inside} of {} past observations ({}%) lie within {} ± {}",
                 history.len(),
-                num(share * 100.0),
+                format!("{:.0}", share * 100.0),
                 num(target),
                 num(band)
             );
@@ -431,19 +411,4 @@ fn noise(spec: &crate::survey::MetricSpec, m: Measurement, change: f64) -> Resul
         power: m.power,
         responses_needed: needed,
     })
-}
-
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    #[test]
-    fn numbers_read_well() {
-        assert_eq!(num(7.5895), "7.59");
-        assert_eq!(num(1.0), "1");
-        assert_eq!(num(-0.001), "0");
-        assert_eq!(count(94_186), "94,186");
-        assert_eq!(count(400), "400");
-        assert_eq!(signed(1.0), "+1");
-    }
 }

@@ -31,6 +31,7 @@ mod check;
 mod model;
 mod observations;
 mod progress;
+mod text;
 mod tree;
 
 pub use check::{Letter, Noise, Pace, SmartCheck, Verdict};

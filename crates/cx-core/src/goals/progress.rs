@@ -18,6 +18,7 @@
 
 use super::model::{Direction, Goal, bad};
 use super::observations::Observations;
+use super::text::num;
 use crate::{CxError, Result};
 use chrono::NaiveDate;
 use serde::{Deserialize, Serialize};
@@ -263,11 +264,11 @@ impl Goal {
         let pct = |x: f64| format!("{:.0}%", x * 100.0);
         let facts = format!(
             "{} on {} is {} of the way from {} to {}",
-            value,
+            num(value),
             current_date.expect("with current"),
             pct(p.progress),
-            p.baseline,
-            target
+            num(p.baseline),
+            num(target)
         );
         (p.status, p.reason) = if reaches(value) {
             (Status::Achieved, facts)
@@ -283,7 +284,7 @@ impl Goal {
             } else if let Some(pr) = falls_short {
                 (
                     Status::AtRisk,
-                    format!("{behind}; the trend projects {:.3} at the due date", pr.value_at_due),
+                    format!("{behind}; the trend projects {} at the due date", num(pr.value_at_due)),
                 )
             } else {
                 (Status::OnTrack, behind)
@@ -345,7 +346,10 @@ impl Goal {
             .count();
         p.progress = held as f64 / used.len() as f64;
         let facts = format!(
-            "{value} against {level} ± {band}; {held} of {} observations inside the band",
+            "{} against {} ± {}; {held} of {} observations inside the band",
+            num(value),
+            num(level),
+            num(band),
             used.len()
         );
         let after_due = p.as_of > due;
