@@ -312,9 +312,9 @@ impl Goal {
                 Verdict::Fail
             };
             let reason = format!(
-                "{inside} of {} past observations ({}%) lie within {} ± {}",
+                "{inside} of {} past observations ({:.0}%) lie within {} ± {}",
                 history.len(),
-                format!("{:.0}", share * 100.0),
+                share * 100.0,
                 num(target),
                 num(band)
             );
