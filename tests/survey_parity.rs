@@ -4,6 +4,8 @@
 //! core computes now. The Python (and C) suites read it and check that their numbers equal the core's to 1e-12.
 //! After an intended change of results, rewrite it with `CX_BLESS=1 cargo test --test survey_parity`.
 
+use chrono::NaiveDate;
+use cx_core::goals::{GoalTree, Observations, Tolerances};
 use cx_core::health::{Columns, Scorecard, Scorer, validate_scores};
 use cx_core::period::Period;
 use cx_core::survey::{
@@ -194,6 +196,11 @@ fn cases() -> Vec<Value> {
     // one explanation, and the validation of all 600 accounts' scores against churn.
     cases.extend(health_cases());
 
+    // Goals: the sample tree's goals checked against their history and tracked at two dates, the tree's progress
+    // from columnar observations, and the success rate of last quarter's goals. `json` is the core's exact text,
+    // which the C library must reproduce byte for byte.
+    cases.extend(goal_cases());
+
     // Planning and p-value adjustment.
     for (margin, variance, level, population) in [(5.0, 10_000.0, 0.95, None), (3.0, 6_000.0, 0.9, Some(20_000u64))] {
         let n = survey::sample_size_for_margin(margin, variance, level, population).unwrap();
@@ -260,6 +267,73 @@ fn health_cases() -> Vec<Value> {
         json!({"call": "health_explain", "account": 7, "result": explanation}),
         json!({"call": "health_validate", "at_risk": "red", "result": validation}),
     ]
+}
+
+/// Days since 1970-01-01.
+fn day(d: NaiveDate) -> i64 {
+    (d - NaiveDate::from_ymd_opt(1970, 1, 1).unwrap()).num_days()
+}
+
+fn goal_cases() -> Vec<Value> {
+    let root = concat!(env!("CARGO_MANIFEST_DIR"), "/../../data/sample/");
+    let tree = GoalTree::from_json(&std::fs::read_to_string(format!("{root}goals.json")).unwrap()).unwrap();
+    let d = |text: &str| text.parse::<NaiveDate>().unwrap();
+    // (goal, date, value): monthly NPS and CSAT as the tour computes them (rounded), weekly resolution hours.
+    let mut rows: Vec<(&str, NaiveDate, f64)> = vec![];
+    for (date, nps, csat) in [
+        ("2025-05-31", 17.03, 60.67),
+        ("2025-06-30", 6.65, 53.27),
+        ("2025-07-31", 19.68, 60.0),
+        ("2025-08-31", 23.55, 65.68),
+        ("2025-09-30", 29.32, 66.36),
+        ("2025-10-31", 27.14, 62.08),
+        ("2025-11-30", 32.48, 67.8),
+    ] {
+        rows.push(("nps-q4", d(date), nps));
+        rows.push(("csat-support-q4", d(date), csat));
+    }
+    let mut reader = csv::Reader::from_path(format!("{root}resolution_hours.csv")).unwrap();
+    for r in reader.records().map(Result::unwrap) {
+        rows.push(("ttr-q4", d(&r[0]), r[1].parse().unwrap()));
+    }
+    rows.reverse(); // unsorted input is part of the contract
+    let tolerances = Tolerances::default();
+    let mut cases = vec![];
+    for (code, goal) in tree.goals().iter().enumerate() {
+        let mine: Vec<&(&str, NaiveDate, f64)> = rows.iter().filter(|r| r.0 == goal.id).collect();
+        let days: Vec<i64> = mine.iter().map(|r| day(r.1)).collect();
+        let values: Vec<f64> = mine.iter().map(|r| r.2).collect();
+        let before: Vec<usize> = (0..mine.len()).filter(|&i| Some(mine[i].1) < goal.start).collect();
+        let (hd, hv): (Vec<i64>, Vec<f64>) = before.iter().map(|&i| (days[i], values[i])).unzip();
+        let history = Observations::new(&hd, &hv).unwrap();
+        let check = serde_json::to_string(&goal.check(Some(&history)).unwrap()).unwrap();
+        cases.push(
+            json!({"call": "goal_check", "goal": code, "goal_json": goal.to_json(), "history_days": hd,
+            "history_values": hv, "json": check}),
+        );
+        let obs = Observations::new(&days, &values).unwrap();
+        for as_of in ["2025-11-30", "2026-01-15"] {
+            let p = goal.progress(&obs, d(as_of), &tolerances).unwrap();
+            cases.push(
+                json!({"call": "goal_progress", "goal": code, "goal_json": goal.to_json(), "days": days,
+                "values": values, "as_of": day(d(as_of)), "json": serde_json::to_string(&p).unwrap()}),
+            );
+        }
+    }
+    let ids: Vec<&str> = rows.iter().map(|r| r.0).collect();
+    let days: Vec<i64> = rows.iter().map(|r| day(r.1)).collect();
+    let values: Vec<f64> = rows.iter().map(|r| r.2).collect();
+    let codes = tree.codes(&ids).unwrap();
+    let split = tree.split(&codes, &days, &values).unwrap();
+    let as_of = d("2025-11-30");
+    let progress = tree.progress(&split, as_of, &tolerances).unwrap();
+    cases.push(
+        json!({"call": "goal_tree_progress", "ids": ids, "codes": codes, "days": days, "values": values,
+        "as_of": day(as_of), "json": serde_json::to_string(&progress).unwrap()}),
+    );
+    let closed = GoalTree::from_json(&std::fs::read_to_string(format!("{root}goals_closed.json")).unwrap()).unwrap();
+    cases.push(json!({"call": "goal_success_rate", "result": closed.success_rate().unwrap()}));
+    cases
 }
 
 /// One case per line, so a diff shows which cases changed.

@@ -2,13 +2,14 @@
 //!
 //! This crate stays thin: it borrows numpy arrays as slices, releases the GIL for the O(n) work, calls `cx_core`,
 //! and converts results back. Files mirror the core: `survey.rs` (functions), `spec.rs`, `histogram.rs`,
-//! `results.rs` (classes), `columns.rs` (tables), `input.rs` (arrays), `error.rs` (exceptions).
+//! `results.rs` (classes), `health.rs`, `goals.rs`, `columns.rs` (tables), `input.rs` (arrays), `error.rs` (exceptions).
 
 use cx_core::survey::{EstimateOptions, IntervalMethod, MissingPolicy};
 use pyo3::prelude::*;
 
 mod columns;
 mod error;
+mod goals;
 mod health;
 mod histogram;
 mod input;
@@ -32,6 +33,10 @@ fn _cxkit(m: &Bound<'_, PyModule>) -> PyResult<()> {
     survey::register(m)?;
     m.add_class::<health::PyScorecard>()?;
     m.add_function(wrap_pyfunction!(health::validate_scores, m)?)?;
+    m.add_class::<goals::PyGoal>()?;
+    m.add_class::<goals::PyGoalTree>()?;
+    m.add_function(wrap_pyfunction!(goals::_quarter_of, m)?)?;
+    m.add_function(wrap_pyfunction!(goals::_fiscal_year_of, m)?)?;
     m.add_function(wrap_pyfunction!(error::_error_kinds, m)?)?;
     m.add_function(wrap_pyfunction!(error::_sample_error, m)?)?;
     Ok(())

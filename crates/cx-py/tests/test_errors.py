@@ -57,6 +57,8 @@ def provoke():
     yield "IncompatibleHistograms", lambda: cx.compare(cx.Histogram(cx.NPS), cx.Histogram(cx.CSAT))
     yield "InsufficientData", lambda: cx.ces([5])
     yield "UnsupportedVersion", lambda: cx.MetricSpec.from_json(cx.NPS.to_json().replace('"version":1', '"version":2'))
+    yield "UnknownId", lambda: cx.GoalTree([cx.Goal("kpi", "t", parent="nope")])
+    yield "Cycle", lambda: cx.GoalTree([cx.Goal("a", "A", parent="b"), cx.Goal("b", "B", parent="a")])
 
 
 @pytest.mark.parametrize("kind, call", list(provoke()), ids=[k for k, _ in provoke()])

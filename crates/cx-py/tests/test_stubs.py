@@ -7,6 +7,7 @@ from pathlib import Path
 
 import cxkit
 import cxkit.errors
+import cxkit.goals
 import cxkit.health
 import cxkit.survey
 
@@ -36,7 +37,7 @@ def test_py_typed_marker_ships():
 
 
 def test_docstring_examples():
-    for module in (cxkit, cxkit.errors, cxkit.health, cxkit.survey):
+    for module in (cxkit, cxkit.errors, cxkit.goals, cxkit.health, cxkit.survey):
         failures, tried = doctest.testmod(module, optionflags=doctest.NORMALIZE_WHITESPACE)
         assert tried > 0 and failures == 0, module.__name__
     runner = doctest.DocTestRunner()

@@ -220,6 +220,24 @@ impl GoalTree {
         order
     }
 
+    /// The tree positions (codes for [`GoalTree::split`]) of goal ids given per observation; an id not in the
+    /// tree is [`CxError::UnknownId`] naming its index, so no observation is silently dropped.
+    pub fn codes<S: AsRef<str>>(&self, ids: &[S]) -> Result<Vec<u32>> {
+        let index: std::collections::HashMap<&str, u32> = (self.goals.iter().enumerate())
+            .map(|(i, g)| (g.id.as_str(), i as u32))
+            .collect();
+        (ids.iter().enumerate())
+            .map(|(i, id)| {
+                index.get(id.as_ref()).copied().ok_or_else(|| CxError::UnknownId {
+                    what: "observations".into(),
+                    kind: "goal".into(),
+                    id: id.as_ref().into(),
+                    at: format!("goals[{i}]"),
+                })
+            })
+            .collect()
+    }
+
     /// Splits columnar observations `(goal code, date, value)` into one [`Observations`] per goal; a code is the
     /// goal's position in the tree. A code out of range is [`CxError::InvalidGroupCode`] naming its index.
     pub fn split<D: CalendarDate>(&self, codes: &[u32], dates: &[D], values: &[f64]) -> Result<Vec<Observations>> {

@@ -27,6 +27,7 @@ from cxkit.errors import (
     InvalidInputError,
     NotApplicableError,
 )
+from cxkit.goals import Goal, GoalTree, Letter, Progress, Projection, SmartCheck, fiscal_year_of, quarter_of
 from cxkit.health import Explanation, Scorecard, validate_scores
 from cxkit.survey import (
     BINARY_CSAT,
@@ -73,6 +74,15 @@ __all__ = [
     "InsufficientDataError",
     "NotApplicableError",
     "IncompatibleError",
+    # goals
+    "Goal",
+    "GoalTree",
+    "SmartCheck",
+    "Letter",
+    "Progress",
+    "Projection",
+    "quarter_of",
+    "fiscal_year_of",
     # health
     "Scorecard",
     "Explanation",

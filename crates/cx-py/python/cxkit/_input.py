@@ -148,6 +148,8 @@ def as_days(x: Any, name: str = "dates") -> np.ndarray:
         if isinstance(getattr(x, "dtype", None), pd.DatetimeTZDtype):
             x = x.dt.tz_localize(None) if isinstance(x, pd.Series) else x.tz_localize(None)
     arr = _require_1d(np.asarray(_unwrap(x, missing_as_nan=False)), name)
+    if arr.size == 0:  # an empty list arrives as float64; no dates is no dates
+        return np.zeros(0, dtype=np.int64)
     if arr.dtype.kind in "iuf":
         raise _invalid(
             f"{name} must be dates (datetime64, datetime.date, pandas timestamps), got numbers of dtype {arr.dtype}"
