@@ -30,7 +30,8 @@ fn days(d: chrono::NaiveDate) -> i64 {
     (d - chrono::NaiveDate::from_ymd_opt(1970, 1, 1).expect("valid date")).num_days()
 }
 
-fn tolerances(py: Python<'_>, at_risk_gap: f64, off_track_gap: f64) -> PyResult<Tolerances> {
+/// Tolerances from `(at_risk_gap, off_track_gap)`.
+fn tolerances(py: Python<'_>, (at_risk_gap, off_track_gap): (f64, f64)) -> PyResult<Tolerances> {
     let t = Tolerances {
         at_risk_gap,
         off_track_gap,
@@ -76,19 +77,18 @@ impl PyGoal {
         Ok(json(&self.goal.check(history.as_ref()).py_err(py)?))
     }
 
-    /// Progress at `as_of` (int64 days) as JSON.
+    /// Progress at `as_of` (int64 days) as JSON; `gaps` = (at_risk_gap, off_track_gap).
     fn progress(
         &self,
         py: Python<'_>,
         dates: &Bound<'_, PyAny>,
         values: &Bound<'_, PyAny>,
         as_of: i64,
-        at_risk_gap: f64,
-        off_track_gap: f64,
+        gaps: (f64, f64),
     ) -> PyResult<String> {
         let obs = observations(py, dates, values)?;
         let as_of = date(py, as_of, "as_of")?;
-        let t = tolerances(py, at_risk_gap, off_track_gap)?;
+        let t = tolerances(py, gaps)?;
         Ok(json(&self.goal.progress(&obs, as_of, &t).py_err(py)?))
     }
 }
@@ -133,8 +133,7 @@ impl PyGoalTree {
         dates: &Bound<'_, PyAny>,
         values: &Bound<'_, PyAny>,
         as_of: i64,
-        at_risk_gap: f64,
-        off_track_gap: f64,
+        gaps: (f64, f64),
     ) -> PyResult<String> {
         let codes = self.tree.codes(&ids).py_err(py)?;
         let days: PyReadonlyArray1<'_, i64> = array(dates, "as_days", "dates")?;
@@ -143,7 +142,7 @@ impl PyGoalTree {
             .split(&codes, slice_of(&days, "dates")?, slice_of(&values, "values")?)
             .py_err(py)?;
         let as_of = date(py, as_of, "as_of")?;
-        let t = tolerances(py, at_risk_gap, off_track_gap)?;
+        let t = tolerances(py, gaps)?;
         Ok(json(&self.tree.progress(&split, as_of, &t).py_err(py)?))
     }
 

@@ -380,7 +380,7 @@ class Goal:
         pair ``(dates, values)``, or a Series indexed by date. Unsorted input is fine; two values on one date, a
         missing value or a bad date is an error naming its index."""
         days, values = _dates_values(observations, date, value)
-        data = self._goal.progress(days, values, _day(as_of, "as_of"), at_risk_gap, off_track_gap)
+        data = self._goal.progress(days, values, _day(as_of, "as_of"), (at_risk_gap, off_track_gap))
         return Progress._from(json.loads(data))
 
 
@@ -448,7 +448,7 @@ class GoalTree:
             g, d, v = _columns(observations, (goal, date, value), "observations")
             ids = [str(x) for x in (g.tolist() if hasattr(g, "tolist") else list(g))]
             days, values = as_days(d, "dates"), as_float64(v, "values")
-        data = json.loads(self._tree.progress(ids, days, values, _day(as_of, "as_of"), at_risk_gap, off_track_gap))
+        data = json.loads(self._tree.progress(ids, days, values, _day(as_of, "as_of"), (at_risk_gap, off_track_gap)))
         rows = []
         for node in data["goals"]:
             own = Progress._from(node["own"])
