@@ -96,6 +96,10 @@ enum cx_status
   CX_STATUS_METHOD_NOT_APPLICABLE = 304,
   // Two histograms of different metrics merged or compared.
   CX_STATUS_INCOMPATIBLE_HISTOGRAMS = 305,
+  // An id refers to nothing: a goal's parent, a scorecard measure's group, observations for an unknown goal.
+  CX_STATUS_UNKNOWN_ID = 306,
+  // Parent links form a cycle (the message lists it).
+  CX_STATUS_CYCLE = 307,
   // cx panicked; the library state is intact, and the message says where. Please report it.
   CX_STATUS_PANIC = 900,
 };
@@ -236,6 +240,12 @@ typedef uint32_t cx_scoring;
 #endif // __STDC_VERSION__ >= 202311L
 #endif // __cplusplus
 
+// A validated goal. Immutable: safe to share between threads.
+typedef struct cx_goal cx_goal;
+
+// A validated goal tree (unique ids, known parents, no cycles). Immutable: safe to share between threads.
+typedef struct cx_goal_tree cx_goal_tree;
+
 // A mergeable accumulator of one metric's responses. Thread-safe: calls on one handle from several threads are
 // serialised by an internal lock.
 typedef struct cx_histogram cx_histogram;
@@ -245,6 +255,31 @@ typedef struct cx_metric_spec cx_metric_spec;
 
 // A validated health scorecard. Immutable: safe to share between threads.
 typedef struct cx_scorecard cx_scorecard;
+
+// How far progress may trail the elapsed share of the period: `on_track` up to `at_risk_gap`, `at_risk` up to
+// `off_track_gap`, `off_track` beyond. `cx_goal_tolerances_default()` gives 0.10 and 0.25.
+typedef struct cx_goal_tolerances {
+  // Largest gap still on track.
+  double at_risk_gap;
+  // Largest gap still at risk.
+  double off_track_gap;
+} cx_goal_tolerances;
+
+// The success rate of closed goals: achieved 1, partially achieved 0.5, missed 0; cancelled and open excluded.
+typedef struct cx_success_rate {
+  // (achieved + 0.5 × partially) / (achieved + partially + missed).
+  double rate;
+  // Goals achieved.
+  uint64_t achieved;
+  // Goals partially achieved.
+  uint64_t partially_achieved;
+  // Goals missed.
+  uint64_t missed;
+  // Goals cancelled.
+  uint64_t cancelled;
+  // Goals without an outcome.
+  uint64_t open;
+} cx_success_rate;
 
 // Validation of scores against churn.
 typedef struct cx_score_validation {
@@ -410,6 +445,124 @@ cx_status cx_last_error_message(char *buf, size_t buf_len, size_t *written);
 // Panics inside the boundary and so returns `CX_STATUS_PANIC`: lets a binding test its handling of that
 // status. Never needed otherwise.
 cx_status cx_debug_panic(void);
+
+// The default tolerances (0.10, 0.25).
+struct cx_goal_tolerances cx_goal_tolerances_default(void);
+
+// A goal from its versioned JSON (a bad field is `CX_STATUS_INVALID_CONFIG` and the message names it). Free
+// with `cx_goal_free`.
+//
+// # Safety
+// `json` readable for `json_len` bytes; `out` writable.
+cx_status cx_goal_from_json(const char *json,
+                            size_t json_len,
+                            struct cx_goal **out);
+
+// The SMART check as JSON (NUL-terminated) in `buf`; `*written` gets the size needed, also when the buffer is
+// too small. The history (`history_days`, `history_values`, `n_history`; NULL and 0 for none) lets Achievable
+// compare paces.
+//
+// # Safety
+// `goal` a live handle; arrays readable for `n_history`; `buf` writable for `buf_len` bytes; `written` NULL or
+// writable.
+cx_status cx_goal_check_json(const struct cx_goal *goal,
+                             const int32_t *history_days,
+                             const double *history_values,
+                             size_t n_history,
+                             char *buf,
+                             size_t buf_len,
+                             size_t *written);
+
+// Progress at `as_of` from observations (unsorted is fine; one per date) as JSON in `buf`. `tolerances` NULL
+// means the defaults.
+//
+// # Safety
+// `goal` a live handle; arrays readable for `n`; `tolerances` NULL or readable; `buf` writable for `buf_len`
+// bytes; `written` NULL or writable.
+cx_status cx_goal_progress_json(const struct cx_goal *goal,
+                                const int32_t *days,
+                                const double *values,
+                                size_t n,
+                                int32_t as_of,
+                                const struct cx_goal_tolerances *tolerances,
+                                char *buf,
+                                size_t buf_len,
+                                size_t *written);
+
+// Frees a goal; NULL is allowed.
+//
+// # Safety
+// `goal` NULL or a handle from `cx_goal_from_json` not yet freed.
+void cx_goal_free(struct cx_goal *goal);
+
+// A goal tree from `{"version": 1, "goals": [...]}`: an unknown parent is `CX_STATUS_UNKNOWN_ID`, a cycle
+// `CX_STATUS_CYCLE`. Free with `cx_goal_tree_free`.
+//
+// # Safety
+// `json` readable for `json_len` bytes; `out` writable.
+cx_status cx_goal_tree_from_json(const char *json,
+                                 size_t json_len,
+                                 struct cx_goal_tree **out);
+
+// The number of goals; a goal's code is its position in the tree's JSON.
+//
+// # Safety
+// `tree` a live handle; `out` writable.
+cx_status cx_goal_tree_len(const struct cx_goal_tree *tree, size_t *out);
+
+// The code of the goal with id `(id, id_len)`; an id not in the tree is `CX_STATUS_UNKNOWN_ID`.
+//
+// # Safety
+// `tree` a live handle; `id` readable for `id_len` bytes; `out` writable.
+cx_status cx_goal_tree_code(const struct cx_goal_tree *tree,
+                            const char *id,
+                            size_t id_len,
+                            uint32_t *out);
+
+// Progress of every goal at `as_of`, rolled up, as JSON in `buf`, from columnar observations: `codes[i]` is the
+// goal (its position in the tree), `days[i]` and `values[i]` the observation. A code out of range is
+// `CX_STATUS_INVALID_GROUP_CODE` naming its index.
+//
+// # Safety
+// `tree` a live handle; arrays readable for `n`; `tolerances` NULL or readable; `buf` writable for `buf_len`
+// bytes; `written` NULL or writable.
+cx_status cx_goal_tree_progress_json(const struct cx_goal_tree *tree,
+                                     const uint32_t *codes,
+                                     const int32_t *days,
+                                     const double *values,
+                                     size_t n,
+                                     int32_t as_of,
+                                     const struct cx_goal_tolerances *tolerances,
+                                     char *buf,
+                                     size_t buf_len,
+                                     size_t *written);
+
+// The success rate of the tree's closed goals; none closed is `CX_STATUS_EMPTY_INPUT`, not 0.
+//
+// # Safety
+// `tree` a live handle; `out` writable.
+cx_status cx_goal_tree_success_rate(const struct cx_goal_tree *tree, struct cx_success_rate *out);
+
+// Frees a goal tree; NULL is allowed.
+//
+// # Safety
+// `tree` NULL or a handle from `cx_goal_tree_from_json` not yet freed.
+void cx_goal_tree_free(struct cx_goal_tree *tree);
+
+// First and last day of the (fiscal) quarter holding `day`; `fiscal_start_month` 1..=12.
+//
+// # Safety
+// `first` and `last` writable.
+cx_status cx_quarter_of(int32_t day, uint32_t fiscal_start_month, int32_t *first, int32_t *last);
+
+// First and last day of the fiscal year holding `day`.
+//
+// # Safety
+// `first` and `last` writable.
+cx_status cx_fiscal_year_of(int32_t day,
+                            uint32_t fiscal_start_month,
+                            int32_t *first,
+                            int32_t *last);
 
 // A scorecard from its versioned JSON (validated; a bad field is `CX_STATUS_INVALID_CONFIG` and the message
 // names it, e.g. `measures[3].scoring.good`). Free with `cx_scorecard_free`.

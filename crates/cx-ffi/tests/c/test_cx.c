@@ -419,6 +419,120 @@ static void test_health(void) {
     cx_scorecard_free(NULL);
 }
 
+/* The core's JSON for a goal call, into a buffer sized by a first call; NULL (and a failed check) on error. */
+static char *goal_json(cx_status (*call)(const cx_goal *, const goal_case *, char *, size_t, size_t *),
+                       const cx_goal *goal, const goal_case *c) {
+    size_t needed = 0;
+    CHECK(call(goal, c, NULL, 0, &needed) == CX_STATUS_BUFFER_TOO_SMALL && needed > 1, "size query: %s",
+          last_error());
+    char *json = malloc(needed);
+    if (json == NULL || call(goal, c, json, needed, NULL) != CX_STATUS_OK) {
+        CHECK(false, "goal call: %s", last_error());
+        free(json);
+        return NULL;
+    }
+    return json;
+}
+
+static cx_status check_call(const cx_goal *g, const goal_case *c, char *buf, size_t len, size_t *written) {
+    return cx_goal_check_json(g, c->days, c->values, c->n, buf, len, written);
+}
+
+static cx_status progress_call(const cx_goal *g, const goal_case *c, char *buf, size_t len, size_t *written) {
+    return cx_goal_progress_json(g, c->days, c->values, c->n, c->as_of, NULL, buf, len, written);
+}
+
+static void run_goal_cases(const goal_case *cases, size_t n, bool progress) {
+    for (size_t i = 0; i < n; i++) {
+        cx_goal *goal = NULL;
+        CHECK(cx_goal_from_json(cases[i].goal, strlen(cases[i].goal), &goal) == CX_STATUS_OK, "goal %zu: %s", i,
+              last_error());
+        char *json = goal_json(progress ? progress_call : check_call, goal, &cases[i]);
+        CHECK(json && strcmp(json, cases[i].want) == 0, "%s case %zu differs from the core:\n%s\nvs\n%s",
+              progress ? "progress" : "check", i, json ? json : "", cases[i].want);
+        free(json);
+        cx_goal_free(goal);
+    }
+}
+
+static void test_goals(void) {
+    run_goal_cases(G_CHECK_CASES, COUNT(G_CHECK_CASES), false);
+    run_goal_cases(G_PROGRESS_CASES, COUNT(G_PROGRESS_CASES), true);
+
+    cx_goal_tree *tree = NULL;
+    CHECK(cx_goal_tree_from_json(G_TREE_JSON, strlen(G_TREE_JSON), &tree) == CX_STATUS_OK, "tree: %s", last_error());
+    size_t n = 0;
+    CHECK(cx_goal_tree_len(tree, &n) == CX_STATUS_OK && n == 3, "tree has 3 goals, got %zu", n);
+    uint32_t code = 99;
+    CHECK(cx_goal_tree_code(tree, "ttr-q4", 6, &code) == CX_STATUS_OK && code == 1, "code of ttr-q4: %u", code);
+    CHECK(cx_goal_tree_code(tree, "typo", 4, &code) == CX_STATUS_UNKNOWN_ID && code == 1, "unknown id");
+    CHECK(strstr(last_error(), "typo") != NULL, "message names the id: %s", last_error());
+    size_t needed = 0;
+    CHECK(cx_goal_tree_progress_json(tree, G_TREE_CODES, G_TREE_DAYS, G_TREE_VALUES, G_TREE_N, G_TREE_AS_OF, NULL,
+                                     NULL, 0, &needed) == CX_STATUS_BUFFER_TOO_SMALL,
+          "tree size query");
+    char *json = malloc(needed);
+    CHECK(json && cx_goal_tree_progress_json(tree, G_TREE_CODES, G_TREE_DAYS, G_TREE_VALUES, G_TREE_N, G_TREE_AS_OF,
+                                             NULL, json, needed, NULL) == CX_STATUS_OK,
+          "tree progress: %s", last_error());
+    CHECK(json && strcmp(json, G_TREE_WANT) == 0, "tree progress differs from the core:\n%s", json ? json : "");
+    free(json);
+
+    /* Errors: a code past the tree, tolerances out of order, two values on one date, no closed goal. */
+    const uint32_t bad_codes[] = {0, 3};
+    const int32_t days[] = {20392, 20393};
+    const double values[] = {1.0, 2.0};
+    char buf[64];
+    CHECK(cx_goal_tree_progress_json(tree, bad_codes, days, values, 2, 20422, NULL, buf, sizeof buf, NULL) ==
+              CX_STATUS_INVALID_GROUP_CODE,
+          "code out of range");
+    CHECK(strstr(last_error(), "index 1") != NULL, "names the index: %s", last_error());
+    cx_goal_tolerances t = cx_goal_tolerances_default();
+    CHECK(t.at_risk_gap == 0.10 && t.off_track_gap == 0.25, "default tolerances");
+    t.at_risk_gap = 0.5;
+    const uint32_t codes[] = {1, 1};
+    CHECK(cx_goal_tree_progress_json(tree, codes, days, values, 2, 20422, &t, buf, sizeof buf, NULL) ==
+              CX_STATUS_INVALID_ARGUMENT,
+          "tolerances");
+    const int32_t same_day[] = {20392, 20392};
+    CHECK(cx_goal_tree_progress_json(tree, codes, same_day, values, 2, 20422, NULL, buf, sizeof buf, NULL) ==
+              CX_STATUS_INVALID_ARGUMENT,
+          "two values on one date");
+    cx_success_rate rate;
+    CHECK(cx_goal_tree_success_rate(tree, &rate) == CX_STATUS_EMPTY_INPUT, "no closed goal is not a rate of 0");
+    cx_goal_tree_free(tree);
+
+    cx_goal_tree *closed = NULL;
+    CHECK(cx_goal_tree_from_json(G_CLOSED_JSON, strlen(G_CLOSED_JSON), &closed) == CX_STATUS_OK, "closed: %s",
+          last_error());
+    CHECK(cx_goal_tree_success_rate(closed, &rate) == CX_STATUS_OK && rate.rate == G_WANT_RATE && rate.achieved == 1 &&
+              rate.partially_achieved == 1 && rate.missed == 1 && rate.cancelled == 1 && rate.open == 0,
+          "success rate %.17g", rate.rate);
+    cx_goal_tree_free(closed);
+
+    const char *cycle = "{\"version\":1,\"goals\":[{\"id\":\"a\",\"title\":\"A\",\"direction\":\"increase\","
+                        "\"parent\":\"b\"},{\"id\":\"b\",\"title\":\"B\",\"direction\":\"increase\",\"parent\":\"a\"}]}";
+    cx_goal_tree *none = NULL;
+    CHECK(cx_goal_tree_from_json(cycle, strlen(cycle), &none) == CX_STATUS_CYCLE && none == NULL, "cycle");
+    CHECK(strstr(last_error(), "a \342\206\222 b \342\206\222 a") != NULL, "cycle path: %s", last_error());
+    const char *orphan = "{\"version\":1,\"goals\":[{\"id\":\"a\",\"title\":\"A\",\"direction\":\"increase\","
+                         "\"parent\":\"kgi\"}]}";
+    CHECK(cx_goal_tree_from_json(orphan, strlen(orphan), &none) == CX_STATUS_UNKNOWN_ID, "unknown parent");
+    cx_goal *goal = NULL;
+    CHECK(cx_goal_from_json("{\"version\":1}", 13, &goal) == CX_STATUS_INVALID_CONFIG && goal == NULL,
+          "goal without id");
+    cx_goal_free(NULL);
+    cx_goal_tree_free(NULL);
+
+    /* 2026-05-20 is day 20593: fiscal quarter from April is 2026-04-01 (20544) .. 2026-06-30 (20634). */
+    int32_t first = 0, last = 0;
+    CHECK(cx_quarter_of(20593, 4, &first, &last) == CX_STATUS_OK && first == 20544 && last == 20634,
+          "quarter %d..%d", first, last);
+    CHECK(cx_fiscal_year_of(20593, 4, &first, &last) == CX_STATUS_OK && first == 20544 && last == 20908,
+          "fiscal year %d..%d", first, last);
+    CHECK(cx_quarter_of(20593, 13, &first, &last) == CX_STATUS_INVALID_ARGUMENT, "month 13");
+}
+
 int main(void) {
     test_version();
     test_golden_vectors();
@@ -428,6 +542,7 @@ int main(void) {
     test_specs_from_json();
     test_every_status();
     test_health();
+    test_goals();
     printf("%d checks, %d failed\n", checks, failures);
     return failures == 0 ? 0 : 1;
 }
