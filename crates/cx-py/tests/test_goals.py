@@ -139,6 +139,9 @@ def test_bad_inputs_name_the_value_and_where():
     assert "no column 'date'" in str(e.value)
     with pytest.raises(cx.InvalidArgumentError):
         cx.Goal("x", "t", target=3, change=1)
+    for alone in ({"baseline_date": "2026-06-30"}, {"variance": 0.6}, {"level": 0.9}, {"power": 0.9}):
+        with pytest.raises(cx.InvalidArgumentError):
+            cx.Goal("x", "t", **alone)
     with pytest.raises(cx.ConfigError) as e:
         cx.Goal("x", "t", direction="up")
     assert "direction" in str(e.value)

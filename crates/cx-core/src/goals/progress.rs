@@ -17,7 +17,7 @@
 //! date `missed`).
 
 use super::model::{Direction, Goal, bad};
-use super::observations::Observations;
+use super::observations::{Line, Observations};
 use super::text::num;
 use crate::{CxError, Result};
 use chrono::NaiveDate;
@@ -206,14 +206,7 @@ impl Goal {
             tolerances: *tolerances,
         };
         if self.direction == Direction::Maintain {
-            self.maintain(
-                &mut p,
-                observations,
-                used,
-                line.map(|l| l.at(due)),
-                line.map(|l| l.slope_per_day),
-                due,
-            )?;
+            self.maintain(&mut p, observations, used, line, due)?;
             return Ok(p);
         }
         if p.baseline == target || self.baseline.is_none() {
@@ -315,8 +308,7 @@ impl Goal {
         p: &mut Progress,
         observations: &Observations,
         used: std::ops::Range<usize>,
-        value_at_due: Option<f64>,
-        slope: Option<f64>,
+        line: Option<Line>,
         due: NaiveDate,
     ) -> Result<()> {
         let band = self
@@ -325,11 +317,11 @@ impl Goal {
         let level = p.target;
         let inside = |v: f64| (v - level).abs() <= band;
         p.expected_progress = 1.0;
-        p.projection = value_at_due.zip(slope).map(|(v, s)| Projection {
-            value_at_due: v,
-            slope_per_day: s,
+        p.projection = line.map(|l| Projection {
+            value_at_due: l.at(due),
+            slope_per_day: l.slope_per_day,
             n: p.n_used,
-            reaches_target: inside(v),
+            reaches_target: inside(l.at(due)),
         });
         let Some(value) = p.current else {
             p.reason = format!("no observation since the start {}", self.start.expect("checked"));

@@ -258,8 +258,9 @@ class Goal:
 
     The target is one of ``target`` (a value), ``change`` (a signed change from the baseline) or ``change_pct``
     (a signed percentage of the baseline: ``-20`` cuts by 20%). ``responses`` (per period) and ``variance``
-    (per respondent, on the metric's own scale: 0.6 for a typical NPS) let the SMART check weigh the target against
-    the survey's margin of error. ``band`` is the allowed deviation of a ``maintain`` goal.
+    (per respondent, on the metric's own scale: 0.6 for a typical NPS; default the worst case) let the SMART check
+    weigh the target against the survey's margin of error at ``level`` (0.95) and ``power`` (0.8). ``band`` is the
+    allowed deviation of a ``maintain`` goal.
     """
 
     def __init__(
@@ -286,8 +287,8 @@ class Goal:
         rationale: Optional[str] = None,
         responses: Optional[int] = None,
         variance: Optional[float] = None,
-        level: float = 0.95,
-        power: float = 0.8,
+        level: Optional[float] = None,
+        power: Optional[float] = None,
         outcome: Optional[str] = None,
     ):
         doc: Dict[str, Any] = {"version": 1, "id": id, "title": title, "direction": direction, "weight": weight}
@@ -303,6 +304,15 @@ class Goal:
             "rationale": rationale,
             "outcome": outcome,
         }
+        # Arguments that only mean something with another one are errors alone, never silently ignored.
+        for name, value, needs, present in (
+            ("baseline_date", baseline_date, "baseline", baseline),
+            ("variance", variance, "responses", responses),
+            ("level", level, "responses", responses),
+            ("power", power, "responses", responses),
+        ):
+            if value is not None and present is None:
+                raise InvalidArgumentError(f"{name} needs {needs}")
         if baseline is not None:
             optional["baseline"] = {"value": baseline, "date": _iso_text(baseline_date, "baseline_date")}
             if baseline_date is None:
@@ -310,12 +320,8 @@ class Goal:
         if segment is not None or touchpoint is not None:
             optional["scope"] = {k: v for k, v in (("segment", segment), ("touchpoint", touchpoint)) if v is not None}
         if responses is not None:
-            m: Dict[str, Any] = {"responses": responses, "level": level, "power": power}
-            if variance is not None:
-                m["variance"] = variance
-            optional["measurement"] = m
-        elif variance is not None:
-            raise InvalidArgumentError("variance needs responses (the expected responses per period)")
+            m = {"responses": responses, "variance": variance, "level": level, "power": power}
+            optional["measurement"] = {k: v for k, v in m.items() if v is not None}
         doc.update({k: v for k, v in optional.items() if v is not None})
         self._goal = _cxkit._Goal.from_json(json.dumps(doc))
 
