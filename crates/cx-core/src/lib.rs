@@ -25,6 +25,7 @@ pub mod error;
 pub mod goals;
 pub mod health;
 mod hierarchy;
+pub mod journey;
 pub mod period;
 mod serde_util;
 pub mod stats;

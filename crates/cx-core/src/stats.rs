@@ -112,6 +112,29 @@ pub fn bisect_decreasing(f: impl Fn(f64) -> f64, mut lo: f64, mut hi: f64) -> f6
     0.5 * (lo + hi)
 }
 
+/// The `p` quantile of ascending `sorted` values by linear interpolation between order statistics (Hyndman–Fan
+/// type 7, the default of numpy and pandas); NaN for no values.
+///
+/// ```
+/// use cx_core::stats::quantile_sorted;
+///
+/// assert_eq!(quantile_sorted(&[1.0, 2.0, 3.0, 4.0], 0.5), 2.5);
+/// assert!((quantile_sorted(&[1.0, 2.0, 3.0, 4.0], 0.9) - 3.7).abs() < 1e-12);
+/// assert!(quantile_sorted(&[], 0.5).is_nan());
+/// ```
+pub fn quantile_sorted(sorted: &[f64], p: f64) -> f64 {
+    match sorted.len() {
+        0 => f64::NAN,
+        1 => sorted[0],
+        n => {
+            let h = (n - 1) as f64 * p.clamp(0.0, 1.0);
+            let lo = h.floor() as usize;
+            let hi = (lo + 1).min(n - 1);
+            sorted[lo] + (h - lo as f64) * (sorted[hi] - sorted[lo])
+        }
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

@@ -1,0 +1,645 @@
+//! The event-log funnel: from columns (account, event, timestamp) to how many accounts reached each step of an
+//! ordered list of events within a conversion window anchored at the entry event.
+//!
+//! Definitions:
+//! - **Entry**: an occurrence of the first step's event. Every entry starts an attempt; an attempt reaches step
+//!   `k` when steps `1..=k` follow within `window` of the entry (`t − entry ≤ window`, same unit as the timestamps).
+//! - **Modes**: `ordered` — the steps occur in order, other events may come between; `strict` — in order with no
+//!   other event of the account between consecutive steps (any event, repeated steps included); `any_order` —
+//!   steps `1..=k` all occur at or after the entry, in any order.
+//! - **Ties**: events of one account at the same timestamp are taken in step order, then other events, so
+//!   simultaneous steps count as in order and an unrelated event at that instant does not break a strict run.
+//! - Each account counts once, at the furthest step any of its attempts reaches. Its times to convert (to each
+//!   step, from the entry) come from the attempt that reached that furthest step first (on a tie, the later
+//!   entry), taking each step at its first occurrence.
+//! - With `as_of` (the end of observation), an account whose best attempt is still inside its window and could
+//!   continue is **in progress** at the next step, not dropped: `dropped = reached(k−1) − reached(k) −
+//!   in_progress(k)`. Events after `as_of` are an error.
+//! - Input may be unsorted; sorted input (ascending account, then timestamp) takes a single pass.
+
+use crate::error::{CxError, Result};
+use crate::serde_util::nan_as_null;
+use serde::{Deserialize, Serialize};
+
+/// At most this many steps (the state of an attempt is a 64-bit set).
+pub const MAX_STEPS: usize = 64;
+const NOT_A_STEP: u8 = u8::MAX;
+
+/// How steps must follow each other.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum FunnelMode {
+    /// In order; other events may come between.
+    Ordered,
+    /// In order with no other event of the account between consecutive steps.
+    Strict,
+    /// All steps after the entry, in any order.
+    AnyOrder,
+}
+
+impl FunnelMode {
+    /// Parses `ordered`, `strict` or `any_order`.
+    pub fn parse(name: &str) -> Result<FunnelMode> {
+        match name {
+            "ordered" => Ok(FunnelMode::Ordered),
+            "strict" => Ok(FunnelMode::Strict),
+            "any_order" => Ok(FunnelMode::AnyOrder),
+            _ => Err(CxError::UnknownName {
+                kind: "funnel mode".into(),
+                name: name.into(),
+                expected: "ordered, strict, any_order".into(),
+            }),
+        }
+    }
+
+    /// The snake_case name.
+    pub fn name(self) -> &'static str {
+        match self {
+            FunnelMode::Ordered => "ordered",
+            FunnelMode::Strict => "strict",
+            FunnelMode::AnyOrder => "any_order",
+        }
+    }
+}
+
+/// What the funnel counts and how.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct FunnelSpec {
+    /// The event code of each step, in order; distinct.
+    pub steps: Vec<u32>,
+    /// The conversion window from the entry, in timestamp units (> 0).
+    pub window: i64,
+    /// How steps must follow each other.
+    pub mode: FunnelMode,
+    /// End of observation, for telling accounts still in their window from drop-offs.
+    pub as_of: Option<i64>,
+}
+
+/// One step's line.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct FunnelStep {
+    /// Position in the funnel, 0 = entry.
+    pub step: usize,
+    /// The step's event code.
+    pub event: u32,
+    /// Accounts that reached it.
+    pub reached: u64,
+    /// Accounts stopped at the previous step whose window is still open at `as_of` (0 without `as_of`).
+    pub in_progress: u64,
+    /// Accounts stopped at the previous step for good.
+    pub dropped: u64,
+    /// `reached / reached(previous step)`; NaN when nobody reached the previous step; 1 for the entry.
+    #[serde(with = "nan_as_null")]
+    pub conversion_from_previous: f64,
+    /// `reached / reached(entry)`.
+    #[serde(with = "nan_as_null")]
+    pub conversion_from_entry: f64,
+    /// Median time from entry to this step over the accounts that reached it (type-7 quantile); NaN for the entry.
+    #[serde(with = "nan_as_null")]
+    pub time_to_convert_p50: f64,
+    /// 90th percentile of the same.
+    #[serde(with = "nan_as_null")]
+    pub time_to_convert_p90: f64,
+}
+
+/// The funnel with its provenance.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct Funnel {
+    /// The mode used.
+    pub mode: FunnelMode,
+    /// The window used.
+    pub window: i64,
+    /// The end of observation used.
+    pub as_of: Option<i64>,
+    /// How ties were ordered.
+    pub ties: String,
+    /// Events read.
+    pub n_events: u64,
+    /// Accounts with at least one event.
+    pub n_accounts: u64,
+    /// One line per step.
+    pub steps: Vec<FunnelStep>,
+}
+
+/// What one account contributes: the furthest step (`None` = never entered) and whether its best attempt is
+/// still open at `as_of`; the times to each step of the attempt that reached it first go to a reused buffer.
+#[derive(Debug, Clone, Copy, PartialEq)]
+struct AccountResult {
+    level: Option<usize>,
+    open: bool,
+}
+
+const NEVER_ENTERED: AccountResult = AccountResult {
+    level: None,
+    open: false,
+};
+
+/// The event code → step lookup, as a table when codes are small and a search otherwise.
+struct StepOf {
+    table: Vec<u8>,
+    steps: Vec<u32>,
+}
+
+impl StepOf {
+    fn new(steps: &[u32]) -> StepOf {
+        let max = steps.iter().copied().max().unwrap_or(0) as usize;
+        let mut table = Vec::new();
+        if max < 1 << 20 {
+            table = vec![NOT_A_STEP; max + 1];
+            for (k, &e) in steps.iter().enumerate() {
+                table[e as usize] = k as u8;
+            }
+        }
+        StepOf {
+            table,
+            steps: steps.to_vec(),
+        }
+    }
+
+    #[inline]
+    fn get(&self, event: u32) -> u8 {
+        if !self.table.is_empty() {
+            return self.table.get(event as usize).copied().unwrap_or(NOT_A_STEP);
+        }
+        (self.steps.iter().position(|&s| s == event)).map_or(NOT_A_STEP, |k| k as u8)
+    }
+}
+
+fn check(spec: &FunnelSpec, accounts: usize, events: usize, timestamps: &[i64]) -> Result<()> {
+    CxError::check_len("events", accounts, events)?;
+    CxError::check_len("timestamps", accounts, timestamps.len())?;
+    if spec.steps.is_empty() || spec.steps.len() > MAX_STEPS {
+        return Err(CxError::invalid_argument(
+            "steps",
+            spec.steps.len(),
+            format!("a funnel has 1..={MAX_STEPS} steps"),
+        ));
+    }
+    for (k, e) in spec.steps.iter().enumerate() {
+        if spec.steps[..k].contains(e) {
+            return Err(CxError::invalid_argument(
+                format!("steps[{k}]"),
+                e,
+                "appears twice; steps must be distinct events",
+            ));
+        }
+    }
+    if spec.window <= 0 {
+        return Err(CxError::invalid_argument("window", spec.window, "must be positive"));
+    }
+    if let Some(as_of) = spec.as_of
+        && let Some(i) = timestamps.iter().position(|&t| t > as_of)
+    {
+        return Err(CxError::invalid_argument(
+            format!("timestamps[{i}]"),
+            timestamps[i],
+            format!("is after as_of {as_of}"),
+        ));
+    }
+    Ok(())
+}
+
+/// Per-account state machine for the ordered and strict modes, reused across accounts.
+///
+/// Attempts share their prefixes: each step taken is a record `(time, previous record)` in an arena, so moving an
+/// attempt one step on costs one push and no copying; the times of an attempt are read back by following the
+/// links once, at the end.
+struct Chains {
+    /// `entry[k]`: entry time of the live attempt at step `k` with the latest entry (best chance to go on), or
+    /// [`NO_ATTEMPT`].
+    entry: Vec<i64>,
+    /// `live[k]`: that attempt's last record.
+    live: Vec<u32>,
+    /// `(time, previous record)`; the entry's previous record is itself.
+    records: Vec<(i64, u32)>,
+    /// The furthest step reached so far and the record of the attempt that reached it first.
+    level: Option<(usize, u32)>,
+}
+
+/// No live attempt at a step (a sentinel rather than `Option`, to keep the per-event loop lean).
+const NO_ATTEMPT: i64 = i64::MIN;
+
+impl Chains {
+    fn new(n: usize) -> Chains {
+        Chains {
+            entry: vec![NO_ATTEMPT; n],
+            live: vec![0; n],
+            records: Vec::new(),
+            level: None,
+        }
+    }
+
+    fn reset(&mut self) {
+        self.entry.fill(NO_ATTEMPT);
+        self.records.clear();
+        self.level = None;
+    }
+
+    /// Whether the live attempt at step `k` can take an event at `t` (it exists and `t` is inside its window).
+    #[inline]
+    fn can_extend(&self, k: usize, t: i64, window: i64) -> bool {
+        let e = self.entry[k];
+        e != NO_ATTEMPT && t - e <= window
+    }
+
+    /// Moves the live attempt at `from` (or a new entry when `from` is `None`) to step `to` at time `t`.
+    #[inline]
+    fn advance(&mut self, from: Option<usize>, to: usize, t: i64) {
+        let id = self.records.len() as u32;
+        let (entry, previous) = match from {
+            None => (t, id),
+            Some(k) => (self.entry[k], self.live[k]),
+        };
+        self.records.push((t, previous));
+        self.entry[to] = entry;
+        self.live[to] = id;
+        // Steps are reached in order, so the first time `to` exceeds the level is its first reach.
+        if self.level.is_none_or(|(l, _)| to > l) {
+            self.level = Some((to, id));
+        }
+    }
+
+    fn break_all(&mut self) {
+        self.entry.fill(NO_ATTEMPT);
+    }
+
+    fn result(&self, window: i64, as_of: Option<i64>, times: &mut Vec<i64>) -> AccountResult {
+        let Some((level, last)) = self.level else {
+            return NEVER_ENTERED;
+        };
+        let mut id = last as usize;
+        times.resize(level + 1, 0);
+        for k in (0..=level).rev() {
+            times[k] = self.records[id].0;
+            id = self.records[id].1 as usize;
+        }
+        let entry = times[0];
+        times.iter_mut().for_each(|t| *t -= entry);
+        // In progress: a live attempt at the furthest step whose window has not closed, with a step left to take.
+        let e = self.entry[level];
+        let open = level + 1 < self.entry.len() && e != NO_ATTEMPT && as_of.is_some_and(|end| end - e < window);
+        AccountResult {
+            level: Some(level),
+            open,
+        }
+    }
+}
+
+/// One account's events `(timestamp, step)` in processing order (time, then step, non-steps last).
+fn account_ordered(
+    events: impl Iterator<Item = (i64, u8)>,
+    spec: &FunnelSpec,
+    chains: &mut Chains,
+    times: &mut Vec<i64>,
+) -> AccountResult {
+    chains.reset();
+    let w = spec.window;
+    if spec.mode == FunnelMode::Strict {
+        for (t, step) in events {
+            // Every event breaks every attempt except the one it extends (or the one it starts).
+            let k = step as usize;
+            let extend = step != NOT_A_STEP && k > 0 && chains.can_extend(k - 1, t, w);
+            if extend {
+                chains.advance(Some(k - 1), k, t);
+                let keep = chains.entry[k];
+                chains.break_all();
+                chains.entry[k] = keep;
+            } else {
+                chains.break_all();
+                if k == 0 {
+                    chains.advance(None, 0, t);
+                }
+            }
+        }
+    } else {
+        for (t, step) in events {
+            match step {
+                NOT_A_STEP => {}
+                0 => chains.advance(None, 0, t),
+                s => {
+                    let k = s as usize;
+                    // A later entry at k − 1 replaces the live attempt at k: it has more window left.
+                    if chains.can_extend(k - 1, t, w) && chains.entry[k - 1] > chains.entry[k] {
+                        chains.advance(Some(k - 1), k, t);
+                    }
+                }
+            }
+        }
+    }
+    chains.result(spec.window, spec.as_of, times)
+}
+
+/// Any-order mode: every entry scans forward through its window for the first occurrence of each step.
+fn account_any_order(events: &[(i64, u8)], spec: &FunnelSpec, times_out: &mut Vec<i64>) -> AccountResult {
+    let n = spec.steps.len();
+    // Per attempt: (level, when that level was reached, entry, times to each step).
+    let mut attempts: Vec<(usize, i64, i64, Vec<i64>)> = Vec::new();
+    let mut first_seen = vec![0i64; n];
+    for (i, &(t0, s0)) in events.iter().enumerate() {
+        if s0 != 0 {
+            continue;
+        }
+        let mut seen: u64 = 1;
+        first_seen[0] = t0;
+        for &(t, s) in events[i + 1..].iter().take_while(|(t, _)| t - t0 <= spec.window) {
+            if s != NOT_A_STEP && seen & (1 << s) == 0 {
+                seen |= 1 << s;
+                first_seen[s as usize] = t;
+            }
+        }
+        let level = seen.trailing_ones() as usize - 1;
+        // Step k is reached once steps 0..=k have all been seen.
+        let mut at = t0;
+        let times: Vec<i64> = (0..=level)
+            .map(|k| {
+                at = at.max(first_seen[k]);
+                at - t0
+            })
+            .collect();
+        attempts.push((level, at, t0, times));
+    }
+    let Some(level) = attempts.iter().map(|a| a.0).max() else {
+        return NEVER_ENTERED;
+    };
+    let best = (attempts.iter().filter(|a| a.0 == level))
+        .min_by_key(|a| (a.1, std::cmp::Reverse(a.2)))
+        .expect("an attempt at the furthest step");
+    let latest_entry = attempts
+        .iter()
+        .filter(|a| a.0 == level)
+        .map(|a| a.2)
+        .max()
+        .expect("one");
+    let open = level + 1 < n && spec.as_of.is_some_and(|end| end - latest_entry < spec.window);
+    times_out.extend_from_slice(&best.3);
+    AccountResult {
+        level: Some(level),
+        open,
+    }
+}
+
+/// Counts a funnel over columns of account codes, event codes and timestamps (any integer unit: seconds,
+/// milliseconds, days). Accounts are any ordered codes; see the module documentation for every rule.
+///
+/// ```
+/// use cx_core::journey::{FunnelMode, FunnelSpec, funnel};
+///
+/// // Steps: 1 signup → 2 setup → 3 first report, within 7 time units of the signup.
+/// let accounts = [1, 1, 1, 2, 2, 3];
+/// let events = [1, 2, 3, 1, 3, 2];
+/// let times = [0, 2, 5, 0, 4, 1];
+/// let spec = FunnelSpec { steps: vec![1, 2, 3], window: 7, mode: FunnelMode::Ordered, as_of: None };
+/// let f = funnel(&accounts, &events, &times, &spec)?;
+/// let reached: Vec<u64> = f.steps.iter().map(|s| s.reached).collect();
+/// assert_eq!(reached, [2, 1, 1]); // account 2 skipped setup, account 3 never signed up
+/// assert_eq!(f.steps[2].time_to_convert_p50, 5.0);
+/// # Ok::<(), cx_core::CxError>(())
+/// ```
+pub fn funnel<A: AccountKey>(accounts: &[A], events: &[u32], timestamps: &[i64], spec: &FunnelSpec) -> Result<Funnel> {
+    check(spec, accounts.len(), events.len(), timestamps)?;
+    let mut counter = Counter::new(spec);
+    if !counter.sorted_pass(accounts, events, timestamps) {
+        counter = Counter::new(spec);
+        counter.grouped_pass(accounts, events, timestamps);
+    }
+    Ok(counter.tally.finish(spec, accounts.len() as u64))
+}
+
+/// Account ids the funnel groups by: integer codes or ids, mapped to `u64` preserving order.
+pub trait AccountKey: Copy + Ord {
+    /// An order-preserving `u64` image.
+    fn key(self) -> u64;
+}
+
+impl AccountKey for u32 {
+    fn key(self) -> u64 {
+        u64::from(self)
+    }
+}
+
+impl AccountKey for u64 {
+    fn key(self) -> u64 {
+        self
+    }
+}
+
+impl AccountKey for i64 {
+    fn key(self) -> u64 {
+        (self as u64) ^ (1 << 63)
+    }
+}
+
+impl AccountKey for i32 {
+    fn key(self) -> u64 {
+        i64::from(self).key()
+    }
+}
+
+/// The per-account machinery and the running tally.
+struct Counter<'s> {
+    spec: &'s FunnelSpec,
+    step_of: StepOf,
+    chains: Chains,
+    tally: Tally,
+    times: Vec<i64>,
+}
+
+impl<'s> Counter<'s> {
+    fn new(spec: &'s FunnelSpec) -> Self {
+        let n = spec.steps.len();
+        Counter {
+            spec,
+            step_of: StepOf::new(&spec.steps),
+            chains: Chains::new(n),
+            tally: Tally::new(n),
+            times: Vec::with_capacity(n),
+        }
+    }
+
+    /// One account's events as `(timestamp, step)`; `ordered` says they are already in processing order.
+    fn account(&mut self, rows: &mut [(i64, u8)], ordered: bool) {
+        if !ordered && !rows.is_sorted() {
+            rows.sort_unstable();
+        }
+        self.times.clear();
+        let r = match self.spec.mode {
+            FunnelMode::AnyOrder => account_any_order(rows, self.spec, &mut self.times),
+            _ => account_ordered(rows.iter().copied(), self.spec, &mut self.chains, &mut self.times),
+        };
+        self.tally.add(r, &self.times);
+    }
+
+    /// One account's events straight from the columns, already in processing order (no ties), ordered modes.
+    fn account_from_columns(&mut self, events: &[u32], timestamps: &[i64]) {
+        self.times.clear();
+        let step_of = &self.step_of;
+        let rows = timestamps.iter().zip(events).map(|(&t, &e)| (t, step_of.get(e)));
+        let r = account_ordered(rows, self.spec, &mut self.chains, &mut self.times);
+        self.tally.add(r, &self.times);
+    }
+
+    /// The single pass over input sorted by account, then time; `false` as soon as it finds it is not.
+    fn sorted_pass<A: AccountKey>(&mut self, accounts: &[A], events: &[u32], timestamps: &[i64]) -> bool {
+        let mut rows: Vec<(i64, u8)> = Vec::new();
+        let n = accounts.len();
+        let direct = self.spec.mode != FunnelMode::AnyOrder;
+        let mut i = 0;
+        while i < n {
+            let account = accounts[i];
+            // Equal timestamps must be put in step order, so note them; a decreasing one means unsorted input.
+            let mut ties = false;
+            let mut j = i + 1;
+            while j < n && accounts[j] == account {
+                if timestamps[j] < timestamps[j - 1] {
+                    return false;
+                }
+                ties |= timestamps[j] == timestamps[j - 1];
+                j += 1;
+            }
+            if j < n && accounts[j] < account {
+                return false;
+            }
+            if direct && !ties {
+                self.account_from_columns(&events[i..j], &timestamps[i..j]);
+            } else {
+                rows.clear();
+                rows.extend((i..j).map(|k| (timestamps[k], self.step_of.get(events[k]))));
+                self.account(&mut rows, !ties);
+            }
+            i = j;
+        }
+        true
+    }
+
+    /// Unsorted input: a counting sort by account when the keys are dense enough (at most 24 bytes per event of
+    /// working memory), a sort of (account, time, step) otherwise; then each account in processing order.
+    fn grouped_pass<A: AccountKey>(&mut self, accounts: &[A], events: &[u32], timestamps: &[i64]) {
+        let n = accounts.len();
+        let (lo, hi) = accounts
+            .iter()
+            .fold((u64::MAX, 0), |(lo, hi), a| (lo.min(a.key()), hi.max(a.key())));
+        let range = hi.wrapping_sub(lo).wrapping_add(1);
+        if n > 0 && range <= 2 * n as u64 {
+            let slot = |a: A| (a.key() - lo) as usize;
+            let mut end = vec![0u32; range as usize + 1];
+            for &a in accounts {
+                end[slot(a) + 1] += 1;
+            }
+            for k in 1..end.len() {
+                end[k] += end[k - 1];
+            }
+            // `end[k]` is now the start of account k; scattering moves it to the account's end.
+            let mut rows = vec![(0i64, 0u8); n];
+            for i in 0..n {
+                let at = &mut end[slot(accounts[i])];
+                rows[*at as usize] = (timestamps[i], self.step_of.get(events[i]));
+                *at += 1;
+            }
+            let mut start = 0usize;
+            for &stop in &end[..range as usize] {
+                let stop = stop as usize;
+                if stop > start {
+                    self.account(&mut rows[start..stop], false);
+                }
+                start = stop;
+            }
+        } else {
+            let mut rows: Vec<(u64, i64, u8)> = (0..n)
+                .map(|i| (accounts[i].key(), timestamps[i], self.step_of.get(events[i])))
+                .collect();
+            rows.sort_unstable();
+            let mut account_rows: Vec<(i64, u8)> = Vec::new();
+            for (i, &(key, t, step)) in rows.iter().enumerate() {
+                account_rows.push((t, step));
+                if rows.get(i + 1).is_none_or(|r| r.0 != key) {
+                    self.account(&mut account_rows, true);
+                    account_rows.clear();
+                }
+            }
+        }
+    }
+}
+
+/// Accumulates account results into step counts and time samples.
+struct Tally {
+    reached: Vec<u64>,
+    in_progress: Vec<u64>,
+    times: Vec<Vec<i64>>,
+    accounts: u64,
+}
+
+/// The type-7 quantile of `v` by selection (linear time; reorders `v`): the same number as sorting and
+/// `stats::quantile_sorted`, which the funnel tests check against.
+fn quantile_by_selection(v: &mut [i64], p: f64) -> f64 {
+    if v.len() < 2 {
+        return v.first().map_or(f64::NAN, |&x| x as f64);
+    }
+    let h = (v.len() - 1) as f64 * p;
+    let lo = h.floor() as usize;
+    let (_, &mut below, above) = v.select_nth_unstable(lo);
+    let next = above.iter().copied().min().unwrap_or(below);
+    below as f64 + (h - lo as f64) * (next - below) as f64
+}
+
+impl Tally {
+    fn new(n: usize) -> Tally {
+        Tally {
+            reached: vec![0; n],
+            in_progress: vec![0; n],
+            times: vec![Vec::new(); n],
+            accounts: 0,
+        }
+    }
+
+    fn add(&mut self, r: AccountResult, times: &[i64]) {
+        self.accounts += 1;
+        let Some(level) = r.level else { return };
+        for (k, &t) in times.iter().enumerate().take(level + 1) {
+            self.reached[k] += 1;
+            self.times[k].push(t);
+        }
+        if r.open {
+            self.in_progress[level + 1] += 1;
+        }
+    }
+
+    fn finish(mut self, spec: &FunnelSpec, n_events: u64) -> Funnel {
+        let entered = self.reached[0];
+        let steps = (0..spec.steps.len())
+            .map(|k| {
+                let previous = if k == 0 { entered } else { self.reached[k - 1] };
+                let ratio = |a: u64, b: u64| if b == 0 { f64::NAN } else { a as f64 / b as f64 };
+                let times = &mut self.times[k];
+                let (p50, p90) = if k == 0 {
+                    (f64::NAN, f64::NAN)
+                } else {
+                    (quantile_by_selection(times, 0.5), quantile_by_selection(times, 0.9))
+                };
+                FunnelStep {
+                    step: k,
+                    event: spec.steps[k],
+                    reached: self.reached[k],
+                    in_progress: self.in_progress[k],
+                    dropped: if k == 0 {
+                        0
+                    } else {
+                        previous - self.reached[k] - self.in_progress[k]
+                    },
+                    conversion_from_previous: ratio(self.reached[k], previous),
+                    conversion_from_entry: ratio(self.reached[k], entered),
+                    time_to_convert_p50: p50,
+                    time_to_convert_p90: p90,
+                }
+            })
+            .collect();
+        Funnel {
+            mode: spec.mode,
+            window: spec.window,
+            as_of: spec.as_of,
+            ties: "events at one timestamp are taken in step order, then other events".into(),
+            n_events,
+            n_accounts: self.accounts,
+            steps,
+        }
+    }
+}

@@ -1,0 +1,274 @@
+//! The event-log funnel: each mode, ties, the window edge, censoring, unsorted input and errors by hand, and every
+//! mode against a naive reference (all entries, greedy matching) with proptest.
+
+use cx_core::CxError;
+use cx_core::journey::{Funnel, FunnelMode, FunnelSpec, funnel};
+use proptest::prelude::*;
+
+fn spec(steps: &[u32], window: i64, mode: FunnelMode, as_of: Option<i64>) -> FunnelSpec {
+    FunnelSpec {
+        steps: steps.to_vec(),
+        window,
+        mode,
+        as_of,
+    }
+}
+
+fn reached(f: &Funnel) -> Vec<u64> {
+    f.steps.iter().map(|s| s.reached).collect()
+}
+
+/// Rows (account, event, time) → columns.
+fn run(rows: &[(u32, u32, i64)], s: &FunnelSpec) -> Funnel {
+    let a: Vec<u32> = rows.iter().map(|r| r.0).collect();
+    let e: Vec<u32> = rows.iter().map(|r| r.1).collect();
+    let t: Vec<i64> = rows.iter().map(|r| r.2).collect();
+    funnel(&a, &e, &t, s).unwrap()
+}
+
+#[test]
+fn ordered_allows_other_events_between_and_strict_does_not() {
+    // Account 1: 10 → 99 (unrelated) → 20 → 30. Account 2: 10 → 20 → 20 → 30.
+    let rows = [
+        (1, 10, 0),
+        (1, 99, 1),
+        (1, 20, 2),
+        (1, 30, 3),
+        (2, 10, 0),
+        (2, 20, 1),
+        (2, 20, 2),
+        (2, 30, 3),
+    ];
+    let ordered = run(&rows, &spec(&[10, 20, 30], 100, FunnelMode::Ordered, None));
+    assert_eq!(reached(&ordered), [2, 2, 2]);
+    let strict = run(&rows, &spec(&[10, 20, 30], 100, FunnelMode::Strict, None));
+    // Account 1 breaks at the unrelated event; account 2's repeated 20 breaks its run after step 1.
+    assert_eq!(reached(&strict), [2, 1, 0]);
+    // Any order: 30 before 20 still counts.
+    let rows = [(1, 10, 0), (1, 30, 1), (1, 20, 2), (2, 30, 0), (2, 10, 1), (2, 20, 2)];
+    assert_eq!(
+        reached(&run(&rows, &spec(&[10, 20, 30], 100, FunnelMode::AnyOrder, None))),
+        [2, 2, 1]
+    );
+    assert_eq!(
+        reached(&run(&rows, &spec(&[10, 20, 30], 100, FunnelMode::Ordered, None))),
+        [2, 2, 0]
+    );
+}
+
+#[test]
+fn the_window_is_inclusive_and_anchored_at_the_entry() {
+    let rows = [(1, 1, 0), (1, 2, 5), (1, 3, 10), (2, 1, 0), (2, 2, 5), (2, 3, 11)];
+    let f = run(&rows, &spec(&[1, 2, 3], 10, FunnelMode::Ordered, None));
+    assert_eq!(reached(&f), [2, 2, 1]);
+    // A later entry can succeed where an earlier one ran out of window: entries at 0 and 8, step 3 at 12.
+    let rows = [(1, 1, 0), (1, 2, 9), (1, 1, 8), (1, 3, 12)];
+    let f = run(&rows, &spec(&[1, 2, 3], 5, FunnelMode::Ordered, None));
+    assert_eq!(reached(&f), [1, 1, 1]);
+    assert_eq!(
+        (f.steps[1].time_to_convert_p50, f.steps[2].time_to_convert_p50),
+        (1.0, 4.0)
+    );
+}
+
+#[test]
+fn simultaneous_events_are_taken_in_step_order() {
+    // All three steps at one instant complete the funnel; an unrelated event at that instant does not break strict.
+    let rows = [(1, 30, 7), (1, 99, 7), (1, 20, 7), (1, 10, 7)];
+    for mode in [FunnelMode::Ordered, FunnelMode::Strict, FunnelMode::AnyOrder] {
+        let f = run(&rows, &spec(&[10, 20, 30], 1, mode, None));
+        assert_eq!(reached(&f), [1, 1, 1], "{mode:?}");
+        assert_eq!(f.steps[2].time_to_convert_p50, 0.0);
+    }
+    assert!(
+        run(&rows, &spec(&[10], 1, FunnelMode::Ordered, None))
+            .ties
+            .contains("step order")
+    );
+}
+
+#[test]
+fn accounts_still_in_their_window_are_in_progress_not_dropped() {
+    // as_of = 10, window 5: account 1 entered at 8 (open), account 2 at 2 (closed), account 3 completed.
+    let rows = [(1, 1, 8), (2, 1, 2), (3, 1, 6), (3, 2, 7)];
+    let f = run(&rows, &spec(&[1, 2], 5, FunnelMode::Ordered, Some(10)));
+    let s = &f.steps[1];
+    assert_eq!((s.reached, s.in_progress, s.dropped), (1, 1, 1));
+    assert!((s.conversion_from_previous - 1.0 / 3.0).abs() < 1e-15);
+    assert!(f.steps[0].time_to_convert_p50.is_nan());
+    // An event after as_of is an error naming it.
+    let e = funnel(&[1u32], &[1], &[11], &spec(&[1, 2], 5, FunnelMode::Ordered, Some(10))).unwrap_err();
+    assert!(
+        matches!(&e, CxError::InvalidArgument { name, .. } if name == "timestamps[0]"),
+        "{e}"
+    );
+}
+
+#[test]
+fn times_to_convert_use_type_7_quantiles() {
+    // Times to step 1 over accounts: 1, 2, 3, 4, 10 → p50 3, p90 4 + 0.6 × 6 = 7.6.
+    let rows: Vec<(u32, u32, i64)> = [1, 2, 3, 4, 10]
+        .iter()
+        .enumerate()
+        .flat_map(|(a, &dt)| [(a as u32, 5, 100), (a as u32, 6, 100 + dt)])
+        .collect();
+    let f = run(&rows, &spec(&[5, 6], 50, FunnelMode::Ordered, None));
+    assert_eq!(f.steps[1].time_to_convert_p50, 3.0);
+    assert!((f.steps[1].time_to_convert_p90 - 7.6).abs() < 1e-12);
+    assert_eq!((f.n_accounts, f.n_events), (5, 10));
+}
+
+#[test]
+fn bad_specs_and_inputs_are_refused() {
+    let err = |s: FunnelSpec| funnel(&[1u32], &[1], &[0], &s).unwrap_err();
+    assert!(
+        matches!(err(spec(&[], 5, FunnelMode::Ordered, None)), CxError::InvalidArgument { name, .. } if name == "steps")
+    );
+    assert!(
+        matches!(err(spec(&[1, 2, 1], 5, FunnelMode::Ordered, None)), CxError::InvalidArgument { name, .. } if name == "steps[2]")
+    );
+    assert!(
+        matches!(err(spec(&[1], 0, FunnelMode::Ordered, None)), CxError::InvalidArgument { name, .. } if name == "window")
+    );
+    let s = spec(&[1], 5, FunnelMode::Ordered, None);
+    assert!(matches!(
+        funnel(&[1u32, 2], &[1], &[0, 0], &s),
+        Err(CxError::LengthMismatch { .. })
+    ));
+    assert!(matches!(FunnelMode::parse("loose"), Err(CxError::UnknownName { .. })));
+    // No events: every step reached by nobody, conversions undefined (not 0).
+    let f = funnel::<u32>(&[], &[], &[], &s).unwrap();
+    assert_eq!(f.steps[0].reached, 0);
+    assert!(f.steps[0].conversion_from_entry.is_nan());
+}
+
+/// The naive reference: every entry of every account matched greedily (earliest next step), per mode.
+fn reference(rows: &[(u32, u32, i64)], s: &FunnelSpec) -> (Vec<u64>, Vec<u64>, Vec<Vec<i64>>) {
+    let n = s.steps.len();
+    let step = |e: u32| s.steps.iter().position(|&x| x == e);
+    let mut accounts: Vec<u32> = rows.iter().map(|r| r.0).collect();
+    accounts.sort_unstable();
+    accounts.dedup();
+    let (mut reached, mut in_progress, mut times) = (vec![0u64; n], vec![0u64; n], vec![vec![]; n]);
+    for a in accounts {
+        let mut ev: Vec<(i64, usize)> = (rows.iter().filter(|r| r.0 == a))
+            .map(|r| (r.2, step(r.1).unwrap_or(usize::MAX)))
+            .collect();
+        ev.sort_unstable();
+        // (level, reach time, entry, times, unbroken to the end)
+        let mut attempts = vec![];
+        for (i, &(t0, s0)) in ev.iter().enumerate() {
+            if s0 != 0 {
+                continue;
+            }
+            let mut at = vec![t0];
+            let mut unbroken = true;
+            match s.mode {
+                FunnelMode::Ordered => {
+                    for &(t, k) in &ev[i + 1..] {
+                        if t - t0 <= s.window && k == at.len() && k < n {
+                            at.push(t);
+                        }
+                    }
+                }
+                FunnelMode::Strict => {
+                    for &(t, k) in &ev[i + 1..] {
+                        if t - t0 <= s.window && k == at.len() && k < n {
+                            at.push(t);
+                        } else {
+                            unbroken = false;
+                            break;
+                        }
+                    }
+                }
+                FunnelMode::AnyOrder => {
+                    let mut first = vec![None; n];
+                    first[0] = Some(t0);
+                    for &(t, k) in &ev[i + 1..] {
+                        if t - t0 <= s.window && k < n && first[k].is_none() {
+                            first[k] = Some(t);
+                        }
+                    }
+                    let mut latest = t0;
+                    for f in first.iter().skip(1) {
+                        let Some(f) = f else { break };
+                        latest = latest.max(*f);
+                        at.push(latest);
+                    }
+                }
+            }
+            attempts.push((
+                at.len() - 1,
+                *at.last().unwrap(),
+                t0,
+                at.iter().map(|t| t - t0).collect::<Vec<_>>(),
+                unbroken,
+            ));
+        }
+        let Some(level) = attempts.iter().map(|x| x.0).max() else {
+            continue;
+        };
+        let best = attempts
+            .iter()
+            .filter(|x| x.0 == level)
+            .min_by_key(|x| (x.1, std::cmp::Reverse(x.2)))
+            .unwrap();
+        for k in 0..=level {
+            reached[k] += 1;
+            times[k].push(best.3[k]);
+        }
+        let open = attempts
+            .iter()
+            .any(|x| x.0 == level && x.4 && level + 1 < n && s.as_of.is_some_and(|end| end - x.2 < s.window));
+        // In strict mode only the last entry can still be running.
+        let open = open && (s.mode != FunnelMode::Strict || attempts.last().is_some_and(|x| x.0 == level && x.4));
+        if open {
+            in_progress[level + 1] += 1;
+        }
+    }
+    (reached, in_progress, times)
+}
+
+fn quantile(mut v: Vec<i64>, p: f64) -> f64 {
+    v.sort_unstable();
+    let v: Vec<f64> = v.into_iter().map(|x| x as f64).collect();
+    cx_core::stats::quantile_sorted(&v, p)
+}
+
+proptest! {
+    #![proptest_config(ProptestConfig::with_cases(400))]
+
+    #[test]
+    fn every_mode_matches_the_reference(
+        rows in prop::collection::vec((0u32..6, 0u32..5, 0i64..30), 0..60),
+        window in 1i64..15,
+        mode in prop_oneof![Just(FunnelMode::Ordered), Just(FunnelMode::Strict), Just(FunnelMode::AnyOrder)],
+        with_as_of in any::<bool>(),
+    ) {
+        // Steps 0, 1, 2 (events 3 and 4 are unrelated); as_of at the last timestamp when asked.
+        let as_of = with_as_of.then(|| rows.iter().map(|r| r.2).max().unwrap_or(0));
+        let s = spec(&[0, 1, 2], window, mode, as_of);
+        let f = run(&rows, &s);
+        let (want_reached, want_open, want_times) = reference(&rows, &s);
+        prop_assert_eq!(reached(&f), want_reached);
+        prop_assert_eq!(f.steps.iter().map(|x| x.in_progress).collect::<Vec<_>>(), want_open);
+        for (k, t) in want_times.into_iter().enumerate().skip(1) {
+            let (p50, p90) = (quantile(t.clone(), 0.5), quantile(t, 0.9));
+            prop_assert!(p50.total_cmp(&f.steps[k].time_to_convert_p50).is_eq(), "p50 step {}", k);
+            prop_assert!(p90.total_cmp(&f.steps[k].time_to_convert_p90).is_eq(), "p90 step {}", k);
+        }
+        // Sorted input takes the single pass and must agree with the unsorted path.
+        let mut sorted = rows.clone();
+        sorted.sort_by_key(|r| (r.0, r.2));
+        // (Compared as JSON: NaN conversions are null there, and equal.)
+        let json = |f: &Funnel| serde_json::to_string(f).unwrap();
+        prop_assert_eq!(json(&run(&sorted, &s)), json(&f));
+        // Sparse 64-bit ids (no counting sort) and negative ids give the same funnel.
+        let sparse: Vec<u64> = rows.iter().map(|r| u64::from(r.0) * 1_000_000_007).collect();
+        let negative: Vec<i64> = rows.iter().map(|r| -i64::from(r.0)).collect();
+        let e: Vec<u32> = rows.iter().map(|r| r.1).collect();
+        let t: Vec<i64> = rows.iter().map(|r| r.2).collect();
+        prop_assert_eq!(json(&funnel(&sparse, &e, &t, &s).unwrap()), json(&f));
+        prop_assert_eq!(json(&funnel(&negative, &e, &t, &s).unwrap()), json(&f));
+    }
+}
