@@ -1,0 +1,485 @@
+//! Conditions over an account's metrics, events and tasks: typed data (JSON) and a small readable grammar.
+//!
+//! ```text
+//! dau >= 50 and feature_usage_rate >= 30%
+//! change(key_person_usage, 28d) <= -20%
+//! absent(nps_response, 14d) or not done(initial_setup)
+//! ```
+//!
+//! Grammar (keywords lower case; `%` divides a comparison's number by 100, except after `change(...)`, whose
+//! value is in percent already):
+//!
+//! ```text
+//! expr    := and ("or" and)*
+//! and     := unary ("and" unary)*
+//! unary   := "not" unary | "(" expr ")" | atom
+//! atom    := metric op number ["%"]
+//!          | "change" "(" metric "," days "d" ")" op number ["%"]
+//!          | "absent" "(" event "," days "d" ")"
+//!          | "done" "(" task ")"
+//! op      := ">=" | ">" | "<=" | "<" | "==" | "!="
+//! ```
+//!
+//! A syntax error is [`CxError::InvalidConfig`] whose field is `column N` (1-based) and whose reason shows the
+//! text with a caret under the problem.
+
+use crate::{CxError, Result};
+use serde::{Deserialize, Serialize};
+use std::fmt;
+
+/// A comparison operator.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+pub enum Op {
+    /// `>=`
+    #[serde(rename = ">=")]
+    Ge,
+    /// `>`
+    #[serde(rename = ">")]
+    Gt,
+    /// `<=`
+    #[serde(rename = "<=")]
+    Le,
+    /// `<`
+    #[serde(rename = "<")]
+    Lt,
+    /// `==`
+    #[serde(rename = "==")]
+    Eq,
+    /// `!=`
+    #[serde(rename = "!=")]
+    Ne,
+}
+
+impl Op {
+    /// The operator's symbol.
+    pub fn symbol(self) -> &'static str {
+        match self {
+            Op::Ge => ">=",
+            Op::Gt => ">",
+            Op::Le => "<=",
+            Op::Lt => "<",
+            Op::Eq => "==",
+            Op::Ne => "!=",
+        }
+    }
+
+    /// Whether `left op right` holds.
+    pub fn holds(self, left: f64, right: f64) -> bool {
+        match self {
+            Op::Ge => left >= right,
+            Op::Gt => left > right,
+            Op::Le => left <= right,
+            Op::Lt => left < right,
+            Op::Eq => left == right,
+            Op::Ne => left != right,
+        }
+    }
+}
+
+/// A condition. In JSON either the typed form (`{"when": "compare", "metric": "dau", "op": ">=", "value": 50}`)
+/// or a string in the grammar of the module documentation.
+///
+/// ```
+/// use cx_core::journey::{Condition, Op};
+///
+/// let c = Condition::parse("dau >= 50 and feature_usage_rate >= 30%")?;
+/// assert_eq!(c, Condition::All { all: vec![
+///     Condition::Compare { metric: "dau".into(), op: Op::Ge, value: 50.0 },
+///     Condition::Compare { metric: "feature_usage_rate".into(), op: Op::Ge, value: 0.3 },
+/// ]});
+/// assert_eq!(c.to_string(), "dau >= 50 and feature_usage_rate >= 0.3");
+/// let e = Condition::parse("dau >= and x > 1").unwrap_err();
+/// assert!(e.to_string().contains("column 8"), "{e}");
+/// # Ok::<(), cx_core::CxError>(())
+/// ```
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(tag = "when", rename_all = "snake_case", deny_unknown_fields)]
+pub enum Condition {
+    /// Every one holds.
+    All {
+        /// The conditions.
+        all: Vec<Condition>,
+    },
+    /// At least one holds.
+    Any {
+        /// The conditions.
+        any: Vec<Condition>,
+    },
+    /// The condition does not hold.
+    Not {
+        /// The condition.
+        not: Box<Condition>,
+    },
+    /// The metric's current value compares to `value`.
+    Compare {
+        /// The metric.
+        metric: String,
+        /// The comparison.
+        op: Op,
+        /// The threshold.
+        value: f64,
+    },
+    /// The metric's change over the last `days`, in percent of its value then, compares to `percent`.
+    Change {
+        /// The metric.
+        metric: String,
+        /// The look-back window in days (> 0).
+        days: u32,
+        /// The comparison.
+        op: Op,
+        /// The threshold in percent (−20 = down 20%).
+        percent: f64,
+    },
+    /// The event has not happened in the last `days` days (or ever).
+    Absent {
+        /// The event.
+        event: String,
+        /// The window in days (> 0).
+        days: u32,
+    },
+    /// The task is done.
+    Done {
+        /// The task's id.
+        task: String,
+    },
+}
+
+impl Condition {
+    /// Parses the readable form; errors point at the column.
+    pub fn parse(text: &str) -> Result<Condition> {
+        let mut p = Parser {
+            text,
+            tokens: tokenize(text)?,
+            at: 0,
+        };
+        let c = p.or()?;
+        match p.peek() {
+            None => Ok(c),
+            Some(t) => Err(p.error(t.column, format!("expected `and`, `or` or the end, found `{}`", t.text))),
+        }
+    }
+
+    /// Checks names and windows, naming the place (`at`) in the enclosing configuration.
+    pub fn validate(&self, at: &str) -> Result<()> {
+        let bad = |reason: String| CxError::InvalidConfig {
+            what: "condition".into(),
+            field: at.into(),
+            reason,
+        };
+        match self {
+            Condition::All { all: cs } | Condition::Any { any: cs } => {
+                if cs.is_empty() {
+                    return Err(bad(
+                        "an empty `all` or `any` has no meaning; give at least one condition".into(),
+                    ));
+                }
+                cs.iter()
+                    .enumerate()
+                    .try_for_each(|(i, c)| c.validate(&format!("{at}[{i}]")))
+            }
+            Condition::Not { not } => not.validate(at),
+            Condition::Compare { metric: name, .. }
+            | Condition::Change { metric: name, .. }
+            | Condition::Absent { event: name, .. }
+            | Condition::Done { task: name }
+                if !is_name(name) =>
+            {
+                Err(bad(format!(
+                    "`{name}` is not a name: use letters, digits, `_` and `.`, starting with a letter or `_`, \
+                 and not `and`, `or` or `not`"
+                )))
+            }
+            Condition::Compare { value, .. } if !value.is_finite() => Err(bad(format!("{value} is not finite"))),
+            Condition::Change { days: 0, .. } | Condition::Absent { days: 0, .. } => {
+                Err(bad("a window of 0 days has no meaning".into()))
+            }
+            Condition::Change { percent, .. } if !percent.is_finite() => Err(bad(format!("{percent} is not finite"))),
+            _ => Ok(()),
+        }
+    }
+}
+
+impl fmt::Display for Condition {
+    /// The readable form, which [`Condition::parse`] reads back to the same condition.
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        let joined = |f: &mut fmt::Formatter<'_>, cs: &[Condition], word: &str| -> fmt::Result {
+            for (i, c) in cs.iter().enumerate() {
+                if i > 0 {
+                    write!(f, " {word} ")?;
+                }
+                // `and` binds tighter than `or`, so only an `or` inside an `and` needs parentheses.
+                let wrap = word == "and" && matches!(c, Condition::Any { any } if any.len() > 1);
+                if wrap { write!(f, "({c})")? } else { write!(f, "{c}")? }
+            }
+            Ok(())
+        };
+        match self {
+            Condition::All { all } => joined(f, all, "and"),
+            Condition::Any { any } => joined(f, any, "or"),
+            Condition::Not { not } => match **not {
+                Condition::All { .. } | Condition::Any { .. } => write!(f, "not ({not})"),
+                _ => write!(f, "not {not}"),
+            },
+            Condition::Compare { metric, op, value } => write!(f, "{metric} {} {value}", op.symbol()),
+            Condition::Change {
+                metric,
+                days,
+                op,
+                percent,
+            } => write!(f, "change({metric}, {days}d) {} {percent}%", op.symbol()),
+            Condition::Absent { event, days } => write!(f, "absent({event}, {days}d)"),
+            Condition::Done { task } => write!(f, "done({task})"),
+        }
+    }
+}
+
+/// Whether `name` can be a metric, event or task name in the readable form.
+fn is_name(name: &str) -> bool {
+    let mut chars = name.chars();
+    chars.next().is_some_and(|c| c.is_alphabetic() || c == '_')
+        && chars.all(|c| c.is_alphanumeric() || matches!(c, '_' | '.'))
+        && !matches!(name, "and" | "or" | "not")
+}
+
+#[derive(Debug, Clone, PartialEq)]
+struct Token<'a> {
+    text: &'a str,
+    /// 1-based column of the first character.
+    column: usize,
+}
+
+fn syntax_error(text: &str, column: usize, reason: String) -> CxError {
+    let caret = format!("{}^", " ".repeat(column.saturating_sub(1)));
+    CxError::InvalidConfig {
+        what: "condition".into(),
+        field: format!("column {column}"),
+        reason: format!("{reason}\n  {text}\n  {caret}"),
+    }
+}
+
+/// Splits into words (names, numbers, keywords), operators and punctuation; columns count characters.
+fn tokenize(text: &str) -> Result<Vec<Token<'_>>> {
+    let chars: Vec<(usize, char)> = text.char_indices().collect();
+    let mut tokens = Vec::new();
+    let mut i = 0;
+    while i < chars.len() {
+        let (start, c) = chars[i];
+        let column = i + 1;
+        let end_of = |j: usize| chars.get(j).map_or(text.len(), |&(b, _)| b);
+        if c.is_whitespace() {
+            i += 1;
+            continue;
+        }
+        let len = if c.is_alphanumeric() || c == '_' || c == '.' || c == '-' || c == '+' {
+            // A word or a number (with sign, decimals and exponent); `-` only starts a number.
+            let mut j = i + 1;
+            while j < chars.len() && (chars[j].1.is_alphanumeric() || matches!(chars[j].1, '_' | '.')) {
+                j += 1;
+            }
+            j - i
+        } else if matches!(c, '>' | '<' | '=' | '!') {
+            if chars.get(i + 1).is_some_and(|&(_, n)| n == '=') {
+                2
+            } else {
+                1
+            }
+        } else if matches!(c, '(' | ')' | ',' | '%') {
+            1
+        } else {
+            return Err(syntax_error(text, column, format!("unexpected character `{c}`")));
+        };
+        tokens.push(Token {
+            text: &text[start..end_of(i + len)],
+            column,
+        });
+        i += len;
+    }
+    Ok(tokens)
+}
+
+struct Parser<'a> {
+    text: &'a str,
+    tokens: Vec<Token<'a>>,
+    at: usize,
+}
+
+impl<'a> Parser<'a> {
+    fn peek(&self) -> Option<Token<'a>> {
+        self.tokens.get(self.at).cloned()
+    }
+
+    fn end_column(&self) -> usize {
+        self.text.chars().count() + 1
+    }
+
+    fn error(&self, column: usize, reason: String) -> CxError {
+        syntax_error(self.text, column, reason)
+    }
+
+    fn next(&mut self, expected: &str) -> Result<Token<'a>> {
+        let t = self
+            .peek()
+            .ok_or_else(|| self.error(self.end_column(), format!("expected {expected}, found the end")))?;
+        self.at += 1;
+        Ok(t)
+    }
+
+    fn expect(&mut self, literal: &str) -> Result<()> {
+        let t = self.next(&format!("`{literal}`"))?;
+        if t.text == literal {
+            Ok(())
+        } else {
+            Err(self.error(t.column, format!("expected `{literal}`, found `{}`", t.text)))
+        }
+    }
+
+    fn eat(&mut self, literal: &str) -> bool {
+        let hit = self.peek().is_some_and(|t| t.text == literal);
+        self.at += usize::from(hit);
+        hit
+    }
+
+    fn or(&mut self) -> Result<Condition> {
+        let mut any = vec![self.and()?];
+        while self.eat("or") {
+            any.push(self.and()?);
+        }
+        Ok(if any.len() == 1 {
+            any.pop().expect("one")
+        } else {
+            Condition::Any { any }
+        })
+    }
+
+    fn and(&mut self) -> Result<Condition> {
+        let mut all = vec![self.unary()?];
+        while self.eat("and") {
+            all.push(self.unary()?);
+        }
+        Ok(if all.len() == 1 {
+            all.pop().expect("one")
+        } else {
+            Condition::All { all }
+        })
+    }
+
+    fn unary(&mut self) -> Result<Condition> {
+        if self.eat("not") {
+            return Ok(Condition::Not {
+                not: Box::new(self.unary()?),
+            });
+        }
+        if self.eat("(") {
+            let c = self.or()?;
+            self.expect(")")?;
+            return Ok(c);
+        }
+        self.atom()
+    }
+
+    fn name(&mut self, what: &str) -> Result<String> {
+        let t = self.next(what)?;
+        if is_name(t.text) {
+            Ok(t.text.to_string())
+        } else {
+            Err(self.error(t.column, format!("expected {what}, found `{}`", t.text)))
+        }
+    }
+
+    fn op(&mut self) -> Result<Op> {
+        let t = self.next("a comparison (>=, >, <=, <, ==, !=)")?;
+        Ok(match t.text {
+            ">=" => Op::Ge,
+            ">" => Op::Gt,
+            "<=" => Op::Le,
+            "<" => Op::Lt,
+            "==" => Op::Eq,
+            "!=" => Op::Ne,
+            other => {
+                return Err(self.error(
+                    t.column,
+                    format!("expected a comparison (>=, >, <=, <, ==, !=), found `{other}`"),
+                ));
+            }
+        })
+    }
+
+    /// A number, and whether a `%` followed it.
+    fn number(&mut self) -> Result<(f64, bool)> {
+        let t = self.next("a number")?;
+        let value: f64 = t
+            .text
+            .parse()
+            .ok()
+            .filter(|v: &f64| v.is_finite())
+            .ok_or_else(|| self.error(t.column, format!("expected a number, found `{}`", t.text)))?;
+        Ok((value, self.eat("%")))
+    }
+
+    fn days(&mut self) -> Result<u32> {
+        let t = self.next("a number of days such as `28d`")?;
+        t.text
+            .strip_suffix('d')
+            .and_then(|d| d.parse::<u32>().ok())
+            .filter(|&d| d > 0)
+            .ok_or_else(|| {
+                self.error(
+                    t.column,
+                    format!("expected a number of days such as `28d`, found `{}`", t.text),
+                )
+            })
+    }
+
+    fn atom(&mut self) -> Result<Condition> {
+        let start = self.at;
+        let head = self.name("a metric, `change`, `absent`, `done`, `not` or `(`")?;
+        let call = self.peek().is_some_and(|t| t.text == "(");
+        match head.as_str() {
+            "change" if call => {
+                self.expect("(")?;
+                let metric = self.name("a metric")?;
+                self.expect(",")?;
+                let days = self.days()?;
+                self.expect(")")?;
+                let op = self.op()?;
+                let (percent, _) = self.number()?;
+                Ok(Condition::Change {
+                    metric,
+                    days,
+                    op,
+                    percent,
+                })
+            }
+            "absent" if call => {
+                self.expect("(")?;
+                let event = self.name("an event")?;
+                self.expect(",")?;
+                let days = self.days()?;
+                self.expect(")")?;
+                Ok(Condition::Absent { event, days })
+            }
+            "done" if call => {
+                self.expect("(")?;
+                let task = self.name("a task")?;
+                self.expect(")")?;
+                Ok(Condition::Done { task })
+            }
+            _ if call => {
+                let t = &self.tokens[start];
+                Err(self.error(
+                    t.column,
+                    format!("unknown function `{head}`; expected change, absent or done"),
+                ))
+            }
+            _ => {
+                let op = self.op()?;
+                let (value, percent) = self.number()?;
+                Ok(Condition::Compare {
+                    metric: head,
+                    op,
+                    value: if percent { value / 100.0 } else { value },
+                })
+            }
+        }
+    }
+}
