@@ -271,7 +271,7 @@ fn health_cases() -> Vec<Value> {
 
 /// Days since 1970-01-01.
 fn day(d: NaiveDate) -> i64 {
-    (d - NaiveDate::from_ymd_opt(1970, 1, 1).unwrap()).num_days()
+    cx_core::period::days_since_epoch(d)
 }
 
 fn goal_cases() -> Vec<Value> {

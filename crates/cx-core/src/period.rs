@@ -128,6 +128,27 @@ pub fn date_at<D: CalendarDate>(date: D, index: usize) -> Result<NaiveDate> {
     })
 }
 
+/// A single date argument (such as `as_of`), or [`CxError::InvalidArgument`] naming it when it is missing or out
+/// of range.
+pub fn date_argument<D: CalendarDate>(name: &str, date: D) -> Result<NaiveDate> {
+    date.to_date()
+        .ok_or_else(|| CxError::invalid_argument(name, date.describe(), "is not a date in the supported range"))
+}
+
+/// Whole days from 1970-01-01 to `date`: the inverse of [`CalendarDate`] for `i64`.
+///
+/// ```
+/// use chrono::NaiveDate;
+/// use cx_core::period::{CalendarDate, days_since_epoch};
+///
+/// let d = NaiveDate::from_ymd_opt(2025, 1, 1).unwrap();
+/// assert_eq!(days_since_epoch(d), 20_089);
+/// assert_eq!(20_089i64.to_date(), Some(d));
+/// ```
+pub fn days_since_epoch(date: NaiveDate) -> i64 {
+    (date - epoch()).num_days()
+}
+
 /// The dates of `dates` as [`NaiveDate`]s, or [`CxError::InvalidDate`] naming the first missing or out-of-range one.
 pub fn to_dates<D: CalendarDate>(dates: &[D]) -> Result<Vec<NaiveDate>> {
     dates.iter().enumerate().map(|(index, &d)| date_at(d, index)).collect()
@@ -210,7 +231,7 @@ impl Period {
     /// The integer key of the period containing `date`; the next period has key + 1.
     pub fn key(self, date: NaiveDate) -> i64 {
         match self {
-            Period::Day => (date - epoch()).num_days(),
+            Period::Day => days_since_epoch(date),
             Period::IsoWeek => (date - week_origin()).num_days().div_euclid(7),
             Period::Month => month_index(date),
             _ => {

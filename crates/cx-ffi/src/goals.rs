@@ -4,9 +4,8 @@
 
 use crate::boundary::{FfiResult, boundary, check_out, copy_out, reference, slice, utf8, write};
 use crate::status::cx_status;
-use cx_core::CxError;
 use cx_core::goals::{Goal, GoalTree, Observations, Tolerances};
-use cx_core::period::{self, CalendarDate};
+use cx_core::period;
 use std::ffi::c_char;
 
 /// A validated goal. Immutable: safe to share between threads.
@@ -79,12 +78,6 @@ unsafe fn tolerances(t: *const cx_goal_tolerances) -> FfiResult<Tolerances> {
     };
     t.validate()?;
     Ok(t)
-}
-
-fn as_of_date(as_of: i32) -> FfiResult<chrono::NaiveDate> {
-    Ok(as_of
-        .to_date()
-        .ok_or_else(|| CxError::invalid_argument("as_of", as_of.describe(), "is not a date in the supported range"))?)
 }
 
 /// # Safety
@@ -177,7 +170,7 @@ pub unsafe extern "C" fn cx_goal_progress_json(
                 self::tolerances(tolerances)?,
             )
         };
-        let p = g.progress(&obs, as_of_date(as_of)?, &t)?;
+        let p = g.progress(&obs, period::date_argument("as_of", as_of)?, &t)?;
         // SAFETY: the caller's contract.
         unsafe { json_out(&p, buf, buf_len, written) }
     })
@@ -281,7 +274,7 @@ pub unsafe extern "C" fn cx_goal_tree_progress_json(
                 self::tolerances(tolerances)?,
             )
         };
-        let progress = t.progress(&t.split(c, d, v)?, as_of_date(as_of)?, &tol)?;
+        let progress = t.progress(&t.split(c, d, v)?, period::date_argument("as_of", as_of)?, &tol)?;
         // SAFETY: the caller's contract.
         unsafe { json_out(&progress, buf, buf_len, written) }
     })
@@ -332,13 +325,9 @@ fn span(
     boundary(|| {
         check_out(first, "first")?;
         check_out(last, "last")?;
-        let date = day
-            .to_date()
-            .ok_or_else(|| CxError::invalid_argument("day", day.describe(), "is not a date in the supported range"))?;
-        let (a, b) = which(date, fiscal_start_month)?;
-        let epoch = chrono::NaiveDate::from_ymd_opt(1970, 1, 1).expect("valid date");
+        let (a, b) = which(period::date_argument("day", day)?, fiscal_start_month)?;
         // Dates in chrono's range are within ±2^31 days of 1970, so the casts cannot truncate.
-        let (a, b) = ((a - epoch).num_days() as i32, (b - epoch).num_days() as i32);
+        let (a, b) = (period::days_since_epoch(a) as i32, period::days_since_epoch(b) as i32);
         // SAFETY: both checked above; writable per the caller.
         unsafe {
             write(first, a, "first")?;

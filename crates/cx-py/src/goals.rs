@@ -3,9 +3,8 @@
 
 use crate::error::IntoPyResult;
 use crate::input::{array, slice_of};
-use cx_core::CxError;
 use cx_core::goals::{Goal, GoalTree, Observations, Tolerances};
-use cx_core::period::{self, CalendarDate};
+use cx_core::period;
 use numpy::PyReadonlyArray1;
 use pyo3::prelude::*;
 
@@ -21,13 +20,7 @@ fn observations(py: Python<'_>, dates: &Bound<'_, PyAny>, values: &Bound<'_, PyA
 }
 
 fn date(py: Python<'_>, days: i64, name: &str) -> PyResult<chrono::NaiveDate> {
-    days.to_date()
-        .ok_or_else(|| CxError::invalid_argument(name, days.describe(), "is not a date in the supported range"))
-        .py_err(py)
-}
-
-fn days(d: chrono::NaiveDate) -> i64 {
-    (d - chrono::NaiveDate::from_ymd_opt(1970, 1, 1).expect("valid date")).num_days()
+    period::date_argument(name, days).py_err(py)
 }
 
 /// Tolerances from `(at_risk_gap, off_track_gap)`.
@@ -156,12 +149,12 @@ impl PyGoalTree {
 #[pyfunction]
 pub fn _quarter_of(py: Python<'_>, day: i64, fiscal_start_month: u32) -> PyResult<(i64, i64)> {
     let (a, b) = period::quarter_of(date(py, day, "date")?, fiscal_start_month).py_err(py)?;
-    Ok((days(a), days(b)))
+    Ok((period::days_since_epoch(a), period::days_since_epoch(b)))
 }
 
 /// First and last day (int64 days) of the fiscal year holding `day`.
 #[pyfunction]
 pub fn _fiscal_year_of(py: Python<'_>, day: i64, fiscal_start_month: u32) -> PyResult<(i64, i64)> {
     let (a, b) = period::fiscal_year_of(date(py, day, "date")?, fiscal_start_month).py_err(py)?;
-    Ok((days(a), days(b)))
+    Ok((period::days_since_epoch(a), period::days_since_epoch(b)))
 }

@@ -216,12 +216,7 @@ impl Goal {
             }
             (_, None) => return Ok((letter(Verdict::Fail, "no baseline to measure the change from"), None)),
             (direction, Some(b)) => {
-                let change = target - b;
-                let wrong_way = match direction {
-                    Direction::Increase => change <= 0.0,
-                    _ => change >= 0.0,
-                };
-                if wrong_way {
+                if direction.reached(b, target) {
                     return Ok((
                         letter(
                             Verdict::Fail,
@@ -240,7 +235,7 @@ impl Goal {
                         None,
                     ));
                 }
-                change.abs()
+                (target - b).abs()
             }
         };
         if let (Some(spec), Some(m)) = (self.survey_metric(), self.measurement) {

@@ -40,6 +40,17 @@ impl Direction {
             Direction::Maintain => "maintain",
         }
     }
+
+    /// Whether `value` has reached `target` going this way: at or above it for an increase, at or below it for
+    /// a decrease (maintain goals are judged by their band instead; here they need the exact level). A baseline
+    /// that already "reaches" the target means the target points the wrong way.
+    pub fn reached(self, value: f64, target: f64) -> bool {
+        match self {
+            Direction::Increase => value >= target,
+            Direction::Decrease => value <= target,
+            Direction::Maintain => value == target,
+        }
+    }
 }
 
 /// Where the metric should end up.

@@ -1,6 +1,6 @@
 //! A metric's observed values over time, checked and sorted by date, and the least-squares line through them.
 
-use crate::period::{CalendarDate, date_at};
+use crate::period::{CalendarDate, date_at, days_since_epoch};
 use crate::{CxError, Result};
 use chrono::NaiveDate;
 
@@ -36,7 +36,7 @@ impl Line {
 }
 
 fn day_number(date: NaiveDate) -> f64 {
-    (date - NaiveDate::from_ymd_opt(1970, 1, 1).expect("valid date")).num_days() as f64
+    days_since_epoch(date) as f64
 }
 
 impl Observations {

@@ -217,11 +217,8 @@ impl Goal {
         }
         let span = (due - start).num_days() as f64;
         p.expected_progress = ((as_of - start).num_days() as f64 / span).clamp(0.0, 1.0);
-        let reaches = |v: f64| match self.direction {
-            Direction::Increase => v >= target,
-            _ => v <= target,
-        };
-        if (self.direction == Direction::Increase) != (target > p.baseline) {
+        let reaches = |v: f64| self.direction.reached(v, target);
+        if reaches(p.baseline) {
             return Err(bad(
                 "target",
                 format!(
