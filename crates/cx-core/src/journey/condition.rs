@@ -93,7 +93,8 @@ impl Op {
 /// # Ok::<(), cx_core::CxError>(())
 /// ```
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
-#[serde(tag = "when", rename_all = "snake_case", deny_unknown_fields)]
+// `remote = "Self"` makes the derives inherent functions, so the trait impls below can add the string form.
+#[serde(remote = "Self", tag = "when", rename_all = "snake_case", deny_unknown_fields)]
 pub enum Condition {
     /// Every one holds.
     All {
@@ -144,6 +145,24 @@ pub enum Condition {
     },
 }
 
+impl Serialize for Condition {
+    /// Always the typed form, which keeps JSON diffs readable field by field.
+    fn serialize<S: serde::Serializer>(&self, s: S) -> std::result::Result<S::Ok, S::Error> {
+        Condition::serialize(self, s)
+    }
+}
+
+impl<'de> Deserialize<'de> for Condition {
+    /// The typed form, or a string in the readable form (also inside `all`, `any` and `not`).
+    fn deserialize<D: serde::Deserializer<'de>>(d: D) -> std::result::Result<Condition, D::Error> {
+        use serde::de::Error;
+        match serde_json::Value::deserialize(d)? {
+            serde_json::Value::String(text) => Condition::parse(&text).map_err(D::Error::custom),
+            typed => Condition::deserialize(typed).map_err(D::Error::custom),
+        }
+    }
+}
+
 impl Condition {
     /// Parses the readable form; errors point at the column.
     pub fn parse(text: &str) -> Result<Condition> {
@@ -156,6 +175,15 @@ impl Condition {
         match p.peek() {
             None => Ok(c),
             Some(t) => Err(p.error(t.column, format!("expected `and`, `or` or the end, found `{}`", t.text))),
+        }
+    }
+
+    /// Calls `f` on every leaf (compare, change, absent, done), in reading order.
+    pub fn visit_leaves(&self, f: &mut impl FnMut(&Condition)) {
+        match self {
+            Condition::All { all: cs } | Condition::Any { any: cs } => cs.iter().for_each(|c| c.visit_leaves(f)),
+            Condition::Not { not } => not.visit_leaves(f),
+            leaf => f(leaf),
         }
     }
 
