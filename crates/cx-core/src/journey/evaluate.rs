@@ -11,7 +11,8 @@
 //! - A guided action is active in its stages (all stages, and after completion, when it lists none). It fires on a
 //!   day its condition is true: edge-triggered only when it was not true the day before (or the action was not
 //!   active), level-triggered every such day; not while an earlier firing is open (not yet executed) when
-//!   deduplicating; not when the cooldown's quota for the last D days is used up.
+//!   deduplicating; not when the cooldown's quota for the last D days is used up. Each execution closes one
+//!   firing: the first on or after its day that an earlier firing has not taken.
 //! - Status: `completed` after the last stage's exit; `stuck` beyond the stage's `max_days`; `behind` beyond
 //!   `expected_days`, past the window's end, or with a required task of the stage overdue; `on_track` otherwise;
 //!   `not_started` before the first stage opens.
@@ -127,7 +128,7 @@ pub struct Firing {
     pub stage: Option<String>,
     /// The values that made the condition true.
     pub values: Vec<LeafValue>,
-    /// The first execution on or after `date` (`None`: still open).
+    /// The execution that closed it: the first on or after `date` not taken by an earlier firing (`None`: open).
     pub executed: Option<NaiveDate>,
 }
 
@@ -175,6 +176,10 @@ struct StagePlan<'a> {
 struct ActionState {
     true_yesterday: bool,
     fired: Vec<i64>,
+    /// The day the last firing was executed (`None`: open, or no firing yet).
+    last_executed: Option<i64>,
+    /// Executions before this index are taken: each closes one firing.
+    executions_used: usize,
 }
 
 impl Roadmap {
@@ -343,11 +348,7 @@ impl Roadmap {
                 if !holds || !edge {
                     continue;
                 }
-                let executions = timeline.executions.get(&action.id).map_or(&[][..], Vec::as_slice);
-                let open = state
-                    .fired
-                    .last()
-                    .is_some_and(|&f| first_on_or_after(executions, f).is_none_or(|e| e > day));
+                let open = !state.fired.is_empty() && state.last_executed.is_none_or(|e| e > day);
                 if action.dedup_while_open && open {
                     continue;
                 }
@@ -357,6 +358,12 @@ impl Roadmap {
                         continue;
                     }
                 }
+                // The firing's execution: the first one on or after today not taken by an earlier firing.
+                let executions = timeline.executions.get(&action.id).map_or(&[][..], Vec::as_slice);
+                let free = &executions[state.executions_used..];
+                let taken = free.partition_point(|&e| e < day);
+                state.last_executed = free.get(taken).copied();
+                state.executions_used += (taken + 1).min(free.len());
                 state.fired.push(day);
                 evaluation.fired.push(Firing {
                     action: action.id.clone(),
@@ -365,7 +372,7 @@ impl Roadmap {
                     date: date_of(day),
                     stage: (current < n).then(|| self.stages[current].id.clone()),
                     values: timeline.leaf_values(&action.when, day),
-                    executed: first_on_or_after(executions, day).map(date_of),
+                    executed: state.last_executed.map(date_of),
                 });
             }
         }
@@ -511,9 +518,4 @@ impl Roadmap {
         }
         Ok(())
     }
-}
-
-/// The first day in sorted `days` on or after `day`.
-fn first_on_or_after(days: &[i64], day: i64) -> Option<i64> {
-    days.get(days.partition_point(|&d| d < day)).copied()
 }
