@@ -20,6 +20,8 @@ use std::error::Error;
 mod goals;
 #[path = "tour/health.rs"]
 mod health;
+#[path = "tour/journeys.rs"]
+mod journeys;
 
 struct Responses {
     respondents: Vec<String>,
@@ -299,5 +301,6 @@ fn main() -> Result<(), Box<dyn Error>> {
         sample_size_for_margin(5.0, nps.worst_case_variance(), 0.95, None)?
     );
     goals::run(&r)?;
-    health::run()
+    health::run()?;
+    journeys::run()
 }

@@ -25,6 +25,11 @@ cargo run --quiet --release --example generate_sample -- "$tmp" >/dev/null
 cmp "$tmp" data/sample/survey_responses.csv
 cargo run --quiet --release --example generate_accounts -- "$tmp" >/dev/null
 cmp "$tmp" data/sample/accounts.csv
+tmpdir=$(mktemp -d)
+cargo run --quiet --release --example generate_journeys -- "$tmpdir" >/dev/null
+cmp "$tmpdir/journey_facts.json" data/sample/journey_facts.json
+cmp "$tmpdir/golive_facts.json" data/sample/golive_facts.json
+rm -r "$tmpdir"
 
 step "tour on the sample data"
 cargo run --quiet --release --example tour >/dev/null

@@ -2,7 +2,7 @@
 //!
 //! This crate stays thin: it borrows numpy arrays as slices, releases the GIL for the O(n) work, calls `cx_core`,
 //! and converts results back. Files mirror the core: `survey.rs` (functions), `spec.rs`, `histogram.rs`,
-//! `results.rs` (classes), `health.rs`, `goals.rs`, `columns.rs` (tables), `input.rs` (arrays), `error.rs` (exceptions).
+//! `results.rs` (classes), `health.rs`, `goals.rs`, `journey.rs`, `columns.rs` (tables), `input.rs` (arrays), `error.rs` (exceptions).
 
 use cx_core::survey::{EstimateOptions, IntervalMethod, MissingPolicy};
 use pyo3::prelude::*;
@@ -13,6 +13,7 @@ mod goals;
 mod health;
 mod histogram;
 mod input;
+mod journey;
 mod results;
 mod spec;
 mod survey;
@@ -37,6 +38,9 @@ fn _cxkit(m: &Bound<'_, PyModule>) -> PyResult<()> {
     m.add_class::<goals::PyGoalTree>()?;
     m.add_function(wrap_pyfunction!(goals::_quarter_of, m)?)?;
     m.add_function(wrap_pyfunction!(goals::_fiscal_year_of, m)?)?;
+    m.add_class::<journey::PyRoadmap>()?;
+    m.add_class::<journey::PyEvaluations>()?;
+    m.add_function(wrap_pyfunction!(journey::_funnel, m)?)?;
     m.add_function(wrap_pyfunction!(error::_error_kinds, m)?)?;
     m.add_function(wrap_pyfunction!(error::_sample_error, m)?)?;
     Ok(())

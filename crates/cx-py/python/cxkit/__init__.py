@@ -29,6 +29,7 @@ from cxkit.errors import (
 )
 from cxkit.goals import Goal, GoalTree, Letter, Progress, Projection, SmartCheck, fiscal_year_of, quarter_of
 from cxkit.health import Explanation, Scorecard, validate_scores
+from cxkit.journey import Evaluation, Portfolio, Roadmap, funnel
 from cxkit.survey import (
     BINARY_CSAT,
     CES1_MEAN,
@@ -74,6 +75,11 @@ __all__ = [
     "InsufficientDataError",
     "NotApplicableError",
     "IncompatibleError",
+    # journeys
+    "Roadmap",
+    "Evaluation",
+    "Portfolio",
+    "funnel",
     # goals
     "Goal",
     "GoalTree",

@@ -28,6 +28,9 @@ __all__ = [
     "_Scorecard",
     "_Goal",
     "_GoalTree",
+    "_Roadmap",
+    "_Evaluations",
+    "_funnel",
     "_quarter_of",
     "_fiscal_year_of",
     "validate_scores",
@@ -328,6 +331,50 @@ class _GoalTree:
     ) -> str: ...
     def success_rate(self) -> str: ...
 
+@final
+class _Roadmap:
+    @staticmethod
+    def from_json(text: str) -> _Roadmap: ...
+    def to_json(self) -> str: ...
+    def evaluate(
+        self,
+        as_of: int,
+        accounts: List[str],
+        starts: Tuple[List[str], List[int]],
+        anchors: Tuple[List[str], List[str], List[int]],
+        metrics: Tuple[List[str], List[str], List[int], List[float]],
+        events: Tuple[List[str], List[str], List[int]],
+        tasks: Tuple[List[str], List[str], List[int]],
+        executions: Tuple[List[str], List[str], List[int]],
+    ) -> _Evaluations: ...
+    def evaluate_json(self, facts: str, as_of: int) -> _Evaluations: ...
+    def candidates(self) -> str: ...
+    def scorecard_skeleton(self) -> str: ...
+    def touchpoint_scores(
+        self,
+        scores: Any,
+        touchpoints: List[str],
+        spec: MetricSpec,
+        interval: Optional[str],
+        level: float,
+        missing: str,
+        min_n: int,
+    ) -> str: ...
+
+@final
+class _Evaluations:
+    def to_json(self) -> str: ...
+    def portfolio(self) -> str: ...
+
+def _funnel(
+    accounts: Any,
+    events: Any,
+    timestamps: Any,
+    steps: List[int],
+    window: int,
+    mode: str,
+    as_of: Optional[int],
+) -> str: ...
 def _quarter_of(day: int, fiscal_start_month: int) -> Tuple[int, int]: ...
 def _fiscal_year_of(day: int, fiscal_start_month: int) -> Tuple[int, int]: ...
 def _error_kinds() -> List[str]: ...

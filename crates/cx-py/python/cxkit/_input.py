@@ -135,6 +135,16 @@ def as_int64(x: Any, name: str) -> np.ndarray:
     return _one_dimensional(arr.astype(np.int64, copy=False), name)
 
 
+def as_uint32(x: Any, name: str) -> np.ndarray:
+    """A 1-D contiguous uint32 array (event codes)."""
+    arr = as_int64(x, name)
+    outside = (arr < 0) | (arr > np.iinfo(np.uint32).max)
+    if outside.any():
+        i = int(np.argmax(outside))
+        raise _invalid(f"{name} value {arr[i]} at index {i} is not a code in 0..2**32", "OutOfRange", i)
+    return arr.astype(np.uint32)
+
+
 def as_days(x: Any, name: str = "dates") -> np.ndarray:
     """Dates as int64 days since 1970-01-01 (NaT stays as numpy's NaT value, which the core reports by index).
 
