@@ -89,18 +89,19 @@ def _facts_tables(
 ) -> Tuple[Any, ...]:
     """The long tables the core builds account facts from."""
     if isinstance(accounts, Mapping) or hasattr(accounts, "columns"):
-        ids = _strings(accounts, "accounts", "account")
-        names = _columns_of(accounts)
+        table: Any = accounts
+        ids = _strings(table, "accounts", "account")
+        names = _columns_of(table)
         starts: Tuple[List[str], List[int]] = ([], [])
         if "start" in names:
-            days = as_days(accounts["start"], "accounts.start")
+            days = as_days(table["start"], "accounts.start")
             known = days != np.iinfo(np.int64).min  # NaT: no start date for that account
             starts = ([a for a, k in zip(ids, known) if k], days[known].tolist())
         anchors = _empty_table()
         for column in names:
             if column in ("account", "start"):
                 continue
-            days = as_days(accounts[column], f"accounts.{column}")
+            days = as_days(table[column], f"accounts.{column}")
             known = days != np.iinfo(np.int64).min
             anchors[0].extend(a for a, k in zip(ids, known) if k)
             anchors[1].extend([str(column)] * int(known.sum()))
