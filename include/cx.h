@@ -15,7 +15,8 @@
  *   (NULL, 0) is an empty array, NULL with a non-zero length is CX_STATUS_NULL_ARGUMENT. Optional arrays (weights)
  *   may be NULL for "not given". Strings are UTF-8, given as pointer + byte length, with no NUL needed; invalid
  *   UTF-8 is CX_STATUS_INVALID_UTF8. Scores are doubles with NaN as missing. Enumerations travel as uint32_t
- *   codes (cx_interval, cx_missing, cx_compare_method, cx_adjust); an unknown code is CX_STATUS_UNKNOWN_NAME.
+ *   codes (cx_interval, cx_missing, cx_compare_method, cx_adjust, cx_funnel_mode); an unknown code is
+ *   CX_STATUS_UNKNOWN_NAME.
  * Outputs. Output parameters are written only on success; on failure they are left untouched. Functions that
  *   fill a caller buffer take (buf, buf_len, size_t *written): *written receives the size needed (also with
  *   CX_STATUS_BUFFER_TOO_SMALL), so a first call with (NULL, 0) sizes the buffer.
@@ -240,6 +241,27 @@ typedef uint32_t cx_scoring;
 #endif // __STDC_VERSION__ >= 202311L
 #endif // __cplusplus
 
+// Modes of the event-log funnel (`cx_funnel`).
+enum cx_funnel_mode
+#if defined(__cplusplus) || __STDC_VERSION__ >= 202311L
+  : uint32_t
+#endif // defined(__cplusplus) || __STDC_VERSION__ >= 202311L
+ {
+  // Steps in order; other events in between are allowed.
+  CX_FUNNEL_MODE_ORDERED = 0,
+  // Steps in order with nothing else in between.
+  CX_FUNNEL_MODE_STRICT = 1,
+  // Every step after the entry, in any order.
+  CX_FUNNEL_MODE_ANY_ORDER = 2,
+};
+#ifndef __cplusplus
+#if __STDC_VERSION__ >= 202311L
+typedef enum cx_funnel_mode cx_funnel_mode;
+#else
+typedef uint32_t cx_funnel_mode;
+#endif // __STDC_VERSION__ >= 202311L
+#endif // __cplusplus
+
 // A validated goal. Immutable: safe to share between threads.
 typedef struct cx_goal cx_goal;
 
@@ -252,6 +274,9 @@ typedef struct cx_histogram cx_histogram;
 
 // An immutable metric spec. Safe to share between threads.
 typedef struct cx_metric_spec cx_metric_spec;
+
+// A validated roadmap. Immutable: safe to share between threads.
+typedef struct cx_roadmap cx_roadmap;
 
 // A validated health scorecard. Immutable: safe to share between threads.
 typedef struct cx_scorecard cx_scorecard;
@@ -389,6 +414,24 @@ typedef struct cx_comparison {
   // The `cx_compare_method` code of the method used.
   uint32_t method;
 } cx_comparison;
+
+// One step of an event-log funnel.
+typedef struct cx_funnel_step {
+  // Accounts whose furthest step is this one or later.
+  uint64_t reached;
+  // Accounts that reached the previous step and are still inside their window at `as_of`.
+  uint64_t in_progress;
+  // reached(previous) − reached − in_progress (0 for the first step).
+  uint64_t dropped;
+  // reached / reached(previous); NaN for the first step.
+  double conversion_from_previous;
+  // reached / reached(first step).
+  double conversion_from_entry;
+  // Median time from the entry event to this step (timestamp units); NaN for the first step or none reached.
+  double time_to_convert_p50;
+  // 90th percentile of the same (type 7).
+  double time_to_convert_p90;
+} cx_funnel_step;
 
 // Options of grouped scoring. Start from `cx_group_options_default()`.
 typedef struct cx_group_options {
@@ -705,6 +748,78 @@ cx_status cx_histogram_from_bytes(const uint8_t *bytes,
 // # Safety
 // `h` NULL or a handle from this library not yet freed.
 void cx_histogram_free(struct cx_histogram *h);
+
+// A roadmap from its versioned JSON (a bad field is `CX_STATUS_INVALID_CONFIG`, an unknown stage or task
+// `CX_STATUS_UNKNOWN_ID`; the message names the field). Free with `cx_roadmap_free`.
+//
+// # Safety
+// `json` readable for `json_len` bytes; `out` writable.
+cx_status cx_roadmap_from_json(const char *json,
+                               size_t json_len,
+                               struct cx_roadmap **out);
+
+// Every account of the facts document (`{"accounts": [...]}`) evaluated at `as_of`, as a JSON list in `buf`;
+// `*written` gets the size needed, also when the buffer is too small.
+//
+// # Safety
+// `roadmap` a live handle; `facts` readable for `facts_len` bytes; `buf` writable for `buf_len` bytes; `written`
+// NULL or writable.
+cx_status cx_roadmap_evaluate_json(const struct cx_roadmap *roadmap,
+                                   const char *facts,
+                                   size_t facts_len,
+                                   int32_t as_of,
+                                   char *buf,
+                                   size_t buf_len,
+                                   size_t *written);
+
+// The portfolio view of the facts document's accounts at `as_of`, as JSON in `buf`.
+//
+// # Safety
+// As for `cx_roadmap_evaluate_json`.
+cx_status cx_roadmap_portfolio_json(const struct cx_roadmap *roadmap,
+                                    const char *facts,
+                                    size_t facts_len,
+                                    int32_t as_of,
+                                    char *buf,
+                                    size_t buf_len,
+                                    size_t *written);
+
+// The health-score candidates of the roadmap's guided actions as JSON in `buf`.
+//
+// # Safety
+// `roadmap` a live handle; `buf` writable for `buf_len` bytes; `written` NULL or writable.
+cx_status cx_roadmap_candidates_json(const struct cx_roadmap *roadmap,
+                                     char *buf,
+                                     size_t buf_len,
+                                     size_t *written);
+
+// Frees a roadmap; NULL is allowed.
+//
+// # Safety
+// `roadmap` NULL or a handle from `cx_roadmap_from_json` not yet freed.
+void cx_roadmap_free(struct cx_roadmap *roadmap);
+
+// The event-log funnel over `n` events (account id, event code, timestamp in any unit; unsorted is fine) through
+// `n_steps` step event codes, each conversion within `window` of the entry event. `mode` is a `cx_funnel_mode`.
+// `as_of` NULL: no censoring; otherwise accounts still inside their window at `*as_of` are in progress, and an
+// event after it is `CX_STATUS_INVALID_ARGUMENT`. Writes `n_steps` steps to `out` (`out_len` ≥ `n_steps`, else
+// `CX_STATUS_BUFFER_TOO_SMALL`) and the number of distinct accounts to `n_accounts` (NULL to skip).
+//
+// # Safety
+// Arrays readable for their lengths (NULL with length 0); `as_of` NULL or readable; `out` writable for
+// `out_len` steps; `n_accounts` NULL or writable.
+cx_status cx_funnel(const int64_t *accounts,
+                    const uint32_t *events,
+                    const int64_t *timestamps,
+                    size_t n,
+                    const uint32_t *steps,
+                    size_t n_steps,
+                    int64_t window,
+                    uint32_t mode,
+                    const int64_t *as_of,
+                    struct cx_funnel_step *out,
+                    size_t out_len,
+                    uint64_t *n_accounts);
 
 // A preset spec by name (`nps`, `csat`, `csat10`, `ces2_mean`, `ces2_agree`, `ces2_net`, `ces1_mean`,
 // `binary_csat`). On success `*out` receives a new handle to free with `cx_metric_spec_free`.

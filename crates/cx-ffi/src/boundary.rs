@@ -216,3 +216,19 @@ pub unsafe fn copy_out(
     }
     Ok(())
 }
+
+/// `value` as JSON (NUL-terminated) in `buf`, with [`copy_out`]'s contract: `*written` gets the size needed, also
+/// when the buffer is too small.
+///
+/// # Safety
+/// A non-NULL `buf` must be valid for writing `len` bytes; a non-NULL `written` for one `usize`.
+pub unsafe fn json_out<T: serde::Serialize>(
+    value: &T,
+    buf: *mut std::ffi::c_char,
+    len: usize,
+    written: *mut usize,
+) -> FfiResult {
+    let json = serde_json::to_string(value).expect("core results always serialise");
+    // SAFETY: forwarded contract.
+    unsafe { copy_out(json.as_bytes(), buf.cast(), len, written, true, "buf") }
+}

@@ -152,6 +152,34 @@ pub fn interval_code(method: IntervalMethod) -> u32 {
     code as u32
 }
 
+/// Modes of the event-log funnel (`cx_funnel`).
+#[allow(non_camel_case_types)]
+#[repr(u32)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum cx_funnel_mode {
+    /// Steps in order; other events in between are allowed.
+    Ordered = 0,
+    /// Steps in order with nothing else in between.
+    Strict = 1,
+    /// Every step after the entry, in any order.
+    AnyOrder = 2,
+}
+
+/// Decodes a funnel-mode code.
+pub fn funnel_mode(code: u32) -> Result<cx_core::journey::FunnelMode, CxError> {
+    use cx_core::journey::FunnelMode;
+    match code {
+        0 => Ok(FunnelMode::Ordered),
+        1 => Ok(FunnelMode::Strict),
+        2 => Ok(FunnelMode::AnyOrder),
+        _ => Err(unknown(
+            "funnel-mode code",
+            code,
+            "0 (ordered), 1 (strict), 2 (any_order)",
+        )),
+    }
+}
+
 /// Decodes a missing-policy code.
 pub fn missing(code: u32) -> Result<MissingPolicy, CxError> {
     match code {

@@ -2,7 +2,7 @@
 //! the core's JSON in caller buffers; the success rate as a struct; quarter and fiscal-year helpers. Dates are
 //! `int32_t` days since 1970-01-01.
 
-use crate::boundary::{FfiResult, boundary, check_out, copy_out, reference, slice, utf8, write};
+use crate::boundary::{FfiResult, boundary, check_out, json_out, reference, slice, utf8, write};
 use crate::status::cx_status;
 use cx_core::goals::{Goal, GoalTree, Observations, Tolerances};
 use cx_core::period;
@@ -86,14 +86,6 @@ unsafe fn observations(days: *const i32, values: *const f64, n: usize) -> FfiRes
     // SAFETY: forwarded contract.
     let (d, v) = unsafe { (slice(days, n, "days")?, slice(values, n, "values")?) };
     Ok(Observations::new(d, v)?)
-}
-
-/// # Safety
-/// `buf` writable for `buf_len` bytes or NULL; `written` NULL or writable.
-unsafe fn json_out<T: serde::Serialize>(value: &T, buf: *mut c_char, buf_len: usize, written: *mut usize) -> FfiResult {
-    let json = serde_json::to_string(value).expect("goal results always serialise");
-    // SAFETY: forwarded contract.
-    unsafe { copy_out(json.as_bytes(), buf.cast(), buf_len, written, true, "buf") }
 }
 
 /// A goal from its versioned JSON (a bad field is `CX_STATUS_INVALID_CONFIG` and the message names it). Free

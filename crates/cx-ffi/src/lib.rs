@@ -3,8 +3,8 @@
 //!
 //! Every export runs its body through [`boundary::boundary`], which catches panics and turns errors into a
 //! status code plus a thread-local message. Pointers become references and slices only through the checked
-//! helpers in `boundary.rs`. Files mirror the core: `survey.rs`, `histogram.rs`, `spec.rs`, `health.rs`, `goals.rs`, with `status.rs` and
-//! `codes.rs` for the enumerations.
+//! helpers in `boundary.rs`. Files mirror the core: `survey.rs`, `histogram.rs`, `spec.rs`, `health.rs`, `goals.rs`,
+//! `journey.rs`, with `status.rs` and `codes.rs` for the enumerations.
 
 use std::ffi::c_char;
 
@@ -13,6 +13,7 @@ pub mod codes;
 pub mod goals;
 pub mod health;
 pub mod histogram;
+pub mod journey;
 pub mod spec;
 pub mod status;
 pub mod survey;
