@@ -201,6 +201,10 @@ fn cases() -> Vec<Value> {
     // which the C library must reproduce byte for byte.
     cases.extend(goal_cases());
 
+    // Journeys: the sample roadmaps' evaluations (first 30 sample accounts) and portfolios (all accounts), the
+    // candidates, and the funnel in every mode on unsorted events. Files are named relative to data/sample.
+    cases.extend(journey_cases(&mut rng));
+
     // Planning and p-value adjustment.
     for (margin, variance, level, population) in [(5.0, 10_000.0, 0.95, None), (3.0, 6_000.0, 0.9, Some(20_000u64))] {
         let n = survey::sample_size_for_margin(margin, variance, level, population).unwrap();
@@ -267,6 +271,55 @@ fn health_cases() -> Vec<Value> {
         json!({"call": "health_explain", "account": 7, "result": explanation}),
         json!({"call": "health_validate", "at_risk": "red", "result": validation}),
     ]
+}
+
+fn journey_cases(rng: &mut ChaCha8Rng) -> Vec<Value> {
+    use cx_core::journey::{FactsDocument, FunnelMode, FunnelSpec, Roadmap, funnel};
+    let root = concat!(env!("CARGO_MANIFEST_DIR"), "/../../data/sample/");
+    let as_of = NaiveDate::from_ymd_opt(2025, 12, 31).unwrap();
+    let mut cases = Vec::new();
+    for (roadmap_file, facts_file, n_evaluated) in [
+        ("success_roadmap.json", "journey_facts.json", 30),
+        ("golive_roadmap.json", "golive_facts.json", 16),
+    ] {
+        let roadmap = Roadmap::from_json(&std::fs::read(format!("{root}{roadmap_file}")).unwrap()).unwrap();
+        let facts = FactsDocument::from_json(&std::fs::read(format!("{root}{facts_file}")).unwrap()).unwrap();
+        let some = roadmap.evaluate_all(&facts.accounts[..n_evaluated], as_of).unwrap();
+        let all = roadmap.evaluate_all(&facts.accounts, as_of).unwrap();
+        cases.push(
+            json!({"call": "roadmap_evaluate", "roadmap": roadmap_file, "facts": facts_file,
+                          "n_accounts": n_evaluated, "as_of": day(as_of),
+                          "json": serde_json::to_string(&some).unwrap()}),
+        );
+        cases.push(json!({"call": "roadmap_portfolio", "roadmap": roadmap_file, "facts": facts_file,
+                          "as_of": day(as_of), "json": serde_json::to_string(&roadmap.portfolio(&all).unwrap()).unwrap()}));
+        cases.push(json!({"call": "roadmap_candidates", "roadmap": roadmap_file,
+                          "json": serde_json::to_string(&roadmap.health_candidates()).unwrap()}));
+    }
+    // 600 events of 60 accounts over 100 time units, shuffled; steps 0, 1, 2 (3 is another event).
+    let n = 600;
+    let accounts: Vec<i64> = (0..n).map(|_| rng.random_range(0..60)).collect();
+    let events: Vec<u32> = (0..n).map(|_| rng.random_range(0..4)).collect();
+    let timestamps: Vec<i64> = (0..n).map(|_| rng.random_range(0..100)).collect();
+    for (mode, as_of) in [
+        (FunnelMode::Ordered, None),
+        (FunnelMode::Strict, Some(99)),
+        (FunnelMode::AnyOrder, Some(120)),
+    ] {
+        let spec = FunnelSpec {
+            steps: vec![0, 1, 2],
+            window: 20,
+            mode,
+            as_of,
+        };
+        let f = funnel(&accounts, &events, &timestamps, &spec).unwrap();
+        cases.push(
+            json!({"call": "funnel", "accounts": accounts, "events": events, "timestamps": timestamps,
+                          "steps": spec.steps, "window": spec.window, "mode": mode.name(), "as_of": as_of,
+                          "result": f}),
+        );
+    }
+    cases
 }
 
 /// Days since 1970-01-01.

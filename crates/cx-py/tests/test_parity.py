@@ -1,6 +1,8 @@
 """The Python numbers equal the Rust core's to 1e-12 on the shared cases of tests/data/parity.json."""
 
+import json
 import math
+import pathlib
 
 import numpy as np
 import pandas as pd
@@ -155,3 +157,32 @@ def test_planning_and_adjustment(parity_cases):
         same(got, case["result"])
     for case in by_call(parity_cases, "adjust_pvalues"):
         same(cx.adjust_pvalues(case["p_values"], case["method"]).tolist(), case["result"])
+
+
+def _sample(name):
+    return pathlib.Path(__file__).resolve().parents[3] / "data" / "sample" / name
+
+
+def test_roadmap_evaluations_and_portfolios(parity_cases):
+    for case in by_call(parity_cases, "roadmap_evaluate") + by_call(parity_cases, "roadmap_portfolio"):
+        roadmap = cx.Roadmap.from_json(_sample(case["roadmap"]))
+        facts = json.loads(_sample(case["facts"]).read_text())
+        as_of = np.datetime64(int(case["as_of"]), "D")
+        if case["call"] == "roadmap_evaluate":
+            doc = {"accounts": facts["accounts"][: case["n_accounts"]]}
+            assert roadmap.evaluate_json(doc, as_of=as_of).to_json() == case["json"]
+        else:
+            assert roadmap.evaluate_json(facts, as_of=as_of).portfolio().raw == json.loads(case["json"])
+    for case in by_call(parity_cases, "roadmap_candidates"):
+        want = json.loads(case["json"])
+        got = cx.Roadmap.from_json(_sample(case["roadmap"])).candidates()
+        assert got.to_dict("records") == want
+
+
+def test_funnel(parity_cases):
+    for case in by_call(parity_cases, "funnel"):
+        df = cx.funnel(np.array(case["accounts"]), np.array(case["events"]), np.array(case["timestamps"]),
+                       steps=case["steps"], window=case["window"], mode=case["mode"], as_of=case["as_of"])  # fmt: skip
+        for row, want in zip(df.to_dict("records"), case["result"]["steps"]):
+            same({k: row[k] for k in want if k != "event"}, {k: v for k, v in want.items() if k != "event"})
+        assert df.attrs["n_accounts"] == case["result"]["n_accounts"]

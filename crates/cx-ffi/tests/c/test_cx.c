@@ -533,6 +533,131 @@ static void test_goals(void) {
     CHECK(cx_quarter_of(20593, 13, &first, &last) == CX_STATUS_INVALID_ARGUMENT, "month 13");
 }
 
+/* The whole file at `path`, NUL-terminated (malloc'd; NULL if it cannot be read), its size in `*len`. */
+static char *read_file(const char *path, size_t *len) {
+    FILE *f = fopen(path, "rb");
+    if (!f) return NULL;
+    char *text = NULL;
+    long size = -1;
+    if (fseek(f, 0, SEEK_END) == 0 && (size = ftell(f)) >= 0 && fseek(f, 0, SEEK_SET) == 0) {
+        text = malloc((size_t)size + 1);
+        if (text && fread(text, 1, (size_t)size, f) != (size_t)size) {
+            free(text);
+            text = NULL;
+        }
+    }
+    fclose(f);
+    if (text) {
+        text[size] = '\0';
+        *len = (size_t)size;
+    }
+    return text;
+}
+
+/* A JSON result of the roadmap in a buffer sized by a first call; NULL on failure (the status in `*status`). */
+static char *roadmap_json(const cx_roadmap *r, const journey_case *c, const char *facts, size_t facts_len,
+                          cx_status *status) {
+    size_t needed = 0;
+    for (int pass = 0; pass < 2; pass++) {
+        char *buf = pass ? malloc(needed) : NULL;
+        size_t len = pass ? needed : 0;
+        if (pass && !buf) return NULL;
+        switch (c->view) {
+        case 0: *status = cx_roadmap_evaluate_json(r, facts, facts_len, c->as_of, buf, len, &needed); break;
+        case 1: *status = cx_roadmap_portfolio_json(r, facts, facts_len, c->as_of, buf, len, &needed); break;
+        default: *status = cx_roadmap_candidates_json(r, buf, len, &needed); break;
+        }
+        if (pass) {
+            if (*status == CX_STATUS_OK) return buf;
+            free(buf);
+        } else if (*status != CX_STATUS_BUFFER_TOO_SMALL) {
+            return NULL;
+        }
+    }
+    return NULL;
+}
+
+static void test_journeys(void) {
+    for (size_t i = 0; i < COUNT(J_CASES); i++) {
+        const journey_case *c = &J_CASES[i];
+        size_t roadmap_len = 0, facts_len = 0, want_len = 0;
+        char *roadmap_text = read_file(c->roadmap, &roadmap_len);
+        char *facts = c->facts[0] ? read_file(c->facts, &facts_len) : NULL;
+        char *want = read_file(c->want, &want_len);
+        CHECK(roadmap_text && want && (facts || !c->facts[0]), "journey case %zu: files readable", i);
+        cx_roadmap *r = NULL;
+        CHECK(roadmap_text && cx_roadmap_from_json(roadmap_text, roadmap_len, &r) == CX_STATUS_OK,
+              "roadmap %s: %s", c->roadmap, last_error());
+        cx_status status = CX_STATUS_OK;
+        char *got = r ? roadmap_json(r, c, facts, facts_len, &status) : NULL;
+        CHECK(got && want && strcmp(got, want) == 0, "journey case %zu (view %d) differs from the core (status %d: %s)",
+              i, c->view, (int)status, got ? "" : last_error());
+        free(got);
+        free(roadmap_text);
+        free(facts);
+        free(want);
+        cx_roadmap_free(r);
+    }
+
+    /* Errors: an unknown stage named with its place, a facts document naming an unknown task, a small buffer. */
+    const char *bad = "{\"version\":1,\"name\":\"r\",\"stages\":[{\"id\":\"a\",\"name\":\"A\"}],"
+                      "\"tasks\":[{\"id\":\"t\",\"name\":\"T\",\"stage\":\"zz\",\"owner\":\"vendor\"}]}";
+    cx_roadmap *none = NULL;
+    CHECK(cx_roadmap_from_json(bad, strlen(bad), &none) == CX_STATUS_UNKNOWN_ID && none == NULL, "unknown stage");
+    CHECK(strstr(last_error(), "tasks[0].stage") != NULL, "names the field: %s", last_error());
+    const char *ok = "{\"version\":1,\"name\":\"r\",\"stages\":[{\"id\":\"a\",\"name\":\"A\"}],"
+                     "\"tasks\":[{\"id\":\"t\",\"name\":\"T\",\"stage\":\"a\",\"owner\":\"vendor\"}]}";
+    cx_roadmap *r = NULL;
+    CHECK(cx_roadmap_from_json(ok, strlen(ok), &r) == CX_STATUS_OK, "small roadmap: %s", last_error());
+    const char *typo = "{\"accounts\":[{\"account\":\"x\",\"start\":\"2025-01-01\",\"tasks\":{\"tt\":\"2025-01-02\"}}]}";
+    char buf[16];
+    size_t needed = 0;
+    CHECK(cx_roadmap_evaluate_json(r, typo, strlen(typo), 20100, buf, sizeof buf, &needed) == CX_STATUS_UNKNOWN_ID,
+          "unknown task in the facts");
+    CHECK(strstr(last_error(), "accounts[0].tasks") != NULL, "names the account: %s", last_error());
+    const char *fine = "{\"accounts\":[{\"account\":\"x\",\"start\":\"2025-01-01\"}]}";
+    CHECK(cx_roadmap_evaluate_json(r, fine, strlen(fine), 20100, buf, sizeof buf, &needed) ==
+              CX_STATUS_BUFFER_TOO_SMALL && needed > sizeof buf,
+          "buffer too small, %zu needed", needed);
+    cx_roadmap_free(r);
+    cx_roadmap_free(NULL);
+
+    /* The funnel: every step's numbers equal the core's. */
+    for (size_t i = 0; i < COUNT(F_CASES); i++) {
+        const funnel_case *c = &F_CASES[i];
+        cx_funnel_step steps[8];
+        uint64_t n_accounts = 0;
+        cx_status st = cx_funnel(c->accounts, c->events, c->timestamps, c->n, c->steps, c->n_steps, c->window, c->mode,
+                                 c->has_as_of ? &c->as_of : NULL, steps, COUNT(steps), &n_accounts);
+        CHECK(st == CX_STATUS_OK && n_accounts == c->n_accounts, "funnel %zu: %s", i, last_error());
+        for (size_t k = 0; st == CX_STATUS_OK && k < c->n_steps; k++) {
+            const double *w = &c->want[7 * k];
+            const double got[7] = {(double)steps[k].reached, (double)steps[k].in_progress, (double)steps[k].dropped,
+                                   steps[k].conversion_from_previous, steps[k].conversion_from_entry,
+                                   steps[k].time_to_convert_p50, steps[k].time_to_convert_p90};
+            for (int f = 0; f < 7; f++) {
+                CHECK(got[f] == w[f] || (isnan(got[f]) && isnan(w[f])), "funnel %zu step %zu field %d: %.17g vs %.17g",
+                      i, k, f, got[f], w[f]);
+            }
+        }
+    }
+    const int64_t acc[] = {1, 1};
+    const uint32_t ev[] = {0, 1};
+    const int64_t ts[] = {0, 5};
+    const uint32_t st2[] = {0, 1};
+    cx_funnel_step one[1];
+    CHECK(cx_funnel(acc, ev, ts, 2, st2, 2, 10, 0, NULL, one, 1, NULL) == CX_STATUS_BUFFER_TOO_SMALL, "one slot");
+    cx_funnel_step two[2];
+    CHECK(cx_funnel(acc, ev, ts, 2, st2, 2, 10, 7, NULL, two, 2, NULL) == CX_STATUS_UNKNOWN_NAME, "mode 7");
+    const int64_t early = 2;
+    CHECK(cx_funnel(acc, ev, ts, 2, st2, 2, 10, CX_FUNNEL_MODE_ORDERED, &early, two, 2, NULL) ==
+              CX_STATUS_INVALID_ARGUMENT,
+          "event after as_of");
+    CHECK(cx_funnel(acc, ev, ts, 2, st2, 2, 10, CX_FUNNEL_MODE_STRICT, NULL, two, 2, NULL) == CX_STATUS_OK &&
+              two[1].reached == 1 && two[1].time_to_convert_p50 == 5.0,
+          "strict funnel");
+}
+
 int main(void) {
     test_version();
     test_golden_vectors();
@@ -543,6 +668,7 @@ int main(void) {
     test_every_status();
     test_health();
     test_goals();
+    test_journeys();
     printf("%d checks, %d failed\n", checks, failures);
     return failures == 0 ? 0 : 1;
 }
