@@ -209,11 +209,14 @@ impl Roadmap {
     /// # Ok::<(), cx_core::CxError>(())
     /// ```
     pub fn evaluate(&self, facts: &AccountFacts, as_of: NaiveDate) -> Result<AccountEvaluation> {
+        // The fields are public, so a roadmap built in code may never have been checked.
+        self.validate()?;
         self.evaluate_at(facts, as_of, &format!("account `{}`", facts.account))
     }
 
     /// Evaluates every account; errors name the account's position (`accounts[3]`). Account ids must be unique.
     pub fn evaluate_all(&self, accounts: &[AccountFacts], as_of: NaiveDate) -> Result<Vec<AccountEvaluation>> {
+        self.validate()?;
         let mut seen = HashSet::new();
         accounts
             .iter()
@@ -392,8 +395,9 @@ impl Roadmap {
 
         // Tasks of the stages entered.
         for task in &self.tasks {
-            let k = self.stage_index(&task.stage).expect("validated");
-            let Some(&stage_entry) = entered.get(k) else { continue };
+            let Some(&stage_entry) = self.stage_index(&task.stage).and_then(|k| entered.get(k)) else {
+                continue;
+            };
             let due = task.due.as_ref().and_then(|d| match &d.anchor {
                 None => Some(stage_entry + d.days),
                 Some(name) => anchor(name).map(|a| a + d.days),

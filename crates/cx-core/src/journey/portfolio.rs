@@ -223,7 +223,7 @@ impl Roadmap {
                 stuck: count_current(k, Some(JourneyStatus::Stuck)),
                 reached,
                 in_progress,
-                dropped: previous.map_or(0, |p| p - reached - in_progress),
+                dropped: previous.map_or(0, |p| p.saturating_sub(reached + in_progress)),
                 conversion_from_previous: previous.map_or(f64::NAN, |p| ratio(reached, p)),
                 conversion_from_entry: ratio(reached, entry),
                 days_to_reach_p50: quantile(0.5),

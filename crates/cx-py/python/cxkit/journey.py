@@ -48,8 +48,8 @@ __all__ = ["Roadmap", "Evaluation", "Portfolio", "funnel"]
 Table = Any
 """A pandas or polars DataFrame, or a mapping of column name to a sequence."""
 
-# (table argument, its name column, the label of that column in errors)
-_TABLES = (("anchors", "anchor"), ("events", "event"), ("tasks", "task"), ("executions", "action"))
+# The long tables of dated facts beside metrics: (argument, its name column).
+_LONG_TABLES = (("events", "event"), ("tasks", "task"), ("executions", "action"))
 
 
 def _column(table: Table, name: str, column: str) -> Any:
@@ -119,7 +119,7 @@ def _facts_tables(
         )
     tables = {"events": events, "tasks": tasks, "executions": executions}
     long = []
-    for name, label in _TABLES[1:]:
+    for name, label in _LONG_TABLES:
         table = tables[name]
         long.append(
             _empty_table()
