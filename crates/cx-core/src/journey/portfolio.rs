@@ -117,6 +117,11 @@ pub struct Portfolio {
     pub stalled: Vec<Stalled>,
 }
 
+/// a / b, NaN when there is nothing to divide by (a rate of nothing is undefined, not 0).
+fn ratio(a: usize, b: usize) -> f64 {
+    if b == 0 { f64::NAN } else { a as f64 / b as f64 }
+}
+
 impl Roadmap {
     /// The portfolio view of `evaluations` (all of this roadmap and at one `as_of`).
     ///
@@ -203,7 +208,6 @@ impl Roadmap {
                 (waiting, Some(stages[k - 1].reached))
             };
             let entry = stages.first().map_or(reached, |s| s.reached);
-            let ratio = |a: usize, b: usize| if b == 0 { f64::NAN } else { a as f64 / b as f64 };
             let quantile = |p| {
                 if days.is_empty() {
                     f64::NAN
@@ -247,11 +251,7 @@ impl Roadmap {
                     owner,
                     due: due.len(),
                     done_by_due,
-                    rate: if due.is_empty() {
-                        f64::NAN
-                    } else {
-                        done_by_due as f64 / due.len() as f64
-                    },
+                    rate: ratio(done_by_due, due.len()),
                 });
             }
         }
@@ -272,11 +272,7 @@ impl Roadmap {
                     triggered: fired.len(),
                     executed,
                     open: fired.len() - executed,
-                    rate: if fired.is_empty() {
-                        f64::NAN
-                    } else {
-                        executed as f64 / fired.len() as f64
-                    },
+                    rate: ratio(executed, fired.len()),
                 }
             })
             .collect();

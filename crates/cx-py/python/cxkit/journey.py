@@ -355,6 +355,11 @@ class Roadmap:
         return f"Roadmap({self.name!r}, stages={self.stages})"
 
 
+def _numpy(x: Any) -> np.ndarray:
+    """A pandas or polars Series (``to_numpy``), or any sequence, as a numpy array."""
+    return np.asarray(x.to_numpy() if hasattr(x, "to_numpy") else x)
+
+
 def _is_datetime(x: Any) -> bool:
     dtype = getattr(x, "dtype", None)
     if dtype is not None:
@@ -384,11 +389,11 @@ def funnel(
     steps = list(steps)
     if not steps:
         raise InvalidArgumentError("steps must name at least one event")
-    ids = np.asarray(account_ids.to_numpy() if hasattr(account_ids, "to_numpy") else account_ids)
+    ids = _numpy(account_ids)
     if ids.dtype.kind not in "iu":
         ids = pd.factorize(ids)[0].astype(np.int64)
     labels = pd.Index(pd.unique(pd.Index(steps)))
-    codes = labels.get_indexer(np.asarray(events.to_numpy() if hasattr(events, "to_numpy") else events, dtype=object))
+    codes = labels.get_indexer(_numpy(events).astype(object))
     codes = np.where(codes < 0, len(labels), codes).astype(np.uint32)
     step_codes = [int(c) for c in labels.get_indexer(steps)]
     dated = _is_datetime(timestamps)
@@ -397,7 +402,7 @@ def funnel(
         window_units = int(pd.Timedelta(window).value)
         as_of_units = None if as_of is None else int(pd.Timestamp(as_of).value)
     else:
-        ts = np.asarray(timestamps.to_numpy() if hasattr(timestamps, "to_numpy") else timestamps)
+        ts = _numpy(timestamps)
         window_units, as_of_units = int(window), None if as_of is None else int(as_of)
     result = json.loads(_cxkit._funnel(ids, codes, ts, step_codes, window_units, mode, as_of_units))
     rows = [{**s, "event": steps[s["step"]]} for s in result["steps"]]
