@@ -196,6 +196,29 @@ pub enum CxError {
         /// The version this library reads.
         supported: u32,
     },
+
+    /// A label (a Kano answer, say) is not one the mapping knows.
+    #[error("{what} `{value}` at index {index} is not known; expected one of: {expected}")]
+    UnknownLabel {
+        /// The input, e.g. `"functional answers"`.
+        what: String,
+        /// The label or code given, as text.
+        value: String,
+        /// Its position in the input.
+        index: usize,
+        /// The accepted labels, comma-separated (or how to declare more).
+        expected: String,
+    },
+
+    /// A regression design has a column that is a linear combination of the others, so its coefficient is not
+    /// identified.
+    #[error("rank-deficient design: column `{column}` is a linear combination of the columns before it ({reason})")]
+    RankDeficient {
+        /// The column, e.g. `"delivery: high"`.
+        column: String,
+        /// Why it is likely, e.g. that two attributes' dummies coincide.
+        reason: String,
+    },
 }
 
 impl CxError {

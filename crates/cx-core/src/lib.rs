@@ -30,6 +30,7 @@ pub mod period;
 mod serde_util;
 pub mod stats;
 pub mod survey;
+pub mod two_factor;
 
 pub use error::{CxError, Result};
 

@@ -42,6 +42,10 @@ pub enum cx_status {
     ZeroTotalWeight = 208,
     /// Too little data for the statistic asked for.
     InsufficientData = 209,
+    /// A label (a Kano answer code, say) is not one the mapping knows (the message names it and its index).
+    UnknownLabel = 210,
+    /// A regression design is rank-deficient (the message names the column).
+    RankDeficient = 211,
 
     // 300s: bad configuration or arguments.
     /// A configuration (metric spec, stored state) is malformed or inconsistent.
@@ -88,6 +92,8 @@ impl cx_status {
             CxError::UnsupportedVersion { .. } => cx_status::UnsupportedVersion,
             CxError::UnknownId { .. } => cx_status::UnknownId,
             CxError::Cycle { .. } => cx_status::Cycle,
+            CxError::UnknownLabel { .. } => cx_status::UnknownLabel,
+            CxError::RankDeficient { .. } => cx_status::RankDeficient,
         }
     }
 }

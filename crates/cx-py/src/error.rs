@@ -16,7 +16,8 @@ fn class_of(e: &CxError) -> (&'static str, Option<usize>) {
         | CxError::MissingValue { index, .. }
         | CxError::InvalidDate { index, .. }
         | CxError::InvalidWeight { index, .. }
-        | CxError::InvalidGroupCode { index, .. } => ("InvalidInputError", Some(*index)),
+        | CxError::InvalidGroupCode { index, .. }
+        | CxError::UnknownLabel { index, .. } => ("InvalidInputError", Some(*index)),
         CxError::LengthMismatch { .. } => ("InvalidInputError", None),
         CxError::InvalidArgument { .. } | CxError::UnknownName { .. } => ("InvalidArgumentError", None),
         CxError::InvalidConfig { .. }
@@ -24,7 +25,7 @@ fn class_of(e: &CxError) -> (&'static str, Option<usize>) {
         | CxError::UnknownId { .. }
         | CxError::Cycle { .. } => ("ConfigError", None),
         CxError::EmptyInput { .. } | CxError::ZeroTotalWeight { .. } => ("EmptyInputError", None),
-        CxError::InsufficientData { .. } => ("InsufficientDataError", None),
+        CxError::InsufficientData { .. } | CxError::RankDeficient { .. } => ("InsufficientDataError", None),
         CxError::MethodNotApplicable { .. } => ("NotApplicableError", None),
         CxError::IncompatibleHistograms { .. } => ("IncompatibleError", None),
     }
@@ -51,6 +52,8 @@ fn kind_of(e: &CxError) -> &'static str {
         CxError::UnsupportedVersion { .. } => "UnsupportedVersion",
         CxError::UnknownId { .. } => "UnknownId",
         CxError::Cycle { .. } => "Cycle",
+        CxError::UnknownLabel { .. } => "UnknownLabel",
+        CxError::RankDeficient { .. } => "RankDeficient",
     }
 }
 
@@ -166,6 +169,16 @@ fn samples() -> Vec<CxError> {
         CxError::Cycle {
             what: "goal tree".into(),
             path: "a → b → a".into(),
+        },
+        CxError::UnknownLabel {
+            what: "functional answers".into(),
+            value: "likes".into(),
+            index: 3,
+            expected: s(),
+        },
+        CxError::RankDeficient {
+            column: "delivery: high".into(),
+            reason: s(),
         },
     ]
 }

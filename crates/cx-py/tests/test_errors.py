@@ -25,6 +25,8 @@ EXPECTED = {
     "UnsupportedVersion": cx.ConfigError,
     "UnknownId": cx.ConfigError,
     "Cycle": cx.ConfigError,
+    "UnknownLabel": cx.InvalidInputError,
+    "RankDeficient": cx.InsufficientDataError,
 }
 
 

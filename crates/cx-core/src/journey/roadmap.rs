@@ -5,6 +5,8 @@ use super::condition::Condition;
 use crate::serde_util::{check_version, from_json};
 use crate::{CxError, Result};
 use serde::{Deserialize, Serialize};
+
+pub use crate::two_factor::Factor;
 use std::collections::HashSet;
 
 /// Version of the roadmap JSON format.
@@ -178,26 +180,6 @@ pub struct GuidedAction {
     /// Do not fire again while an earlier firing has not been executed (default true).
     #[serde(default = "yes")]
     pub dedup_while_open: bool,
-}
-
-/// Whether fixing a touchpoint removes dissatisfaction (hygiene) or creates satisfaction (motivator).
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
-#[serde(rename_all = "snake_case")]
-pub enum Factor {
-    /// Expected; its failure dissatisfies, its success goes unnoticed.
-    Hygiene,
-    /// Creates satisfaction when present.
-    Motivator,
-}
-
-impl Factor {
-    /// The factor's name in JSON.
-    pub fn name(self) -> &'static str {
-        match self {
-            Factor::Hygiene => "hygiene",
-            Factor::Motivator => "motivator",
-        }
-    }
 }
 
 /// A point of contact in a journey phase.
