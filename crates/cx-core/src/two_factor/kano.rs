@@ -73,7 +73,14 @@ pub enum Category {
 
 impl Category {
     /// The six categories, in the order of [`PerCategory`]'s fields.
-    pub const ALL: [Category; 6] = [Category::A, Category::O, Category::M, Category::I, Category::R, Category::Q];
+    pub const ALL: [Category; 6] = [
+        Category::A,
+        Category::O,
+        Category::M,
+        Category::I,
+        Category::R,
+        Category::Q,
+    ];
 
     /// The category's letter, as in JSON.
     pub fn letter(self) -> &'static str {
@@ -287,7 +294,18 @@ impl AnswerMapping {
     pub fn standard() -> AnswerMapping {
         use Answer::*;
         let labels: [(Answer, &[&str]); 5] = [
-            (Like, &["like", "l", "i like it", "i like it that way", "気に入る", "気に入っている", "うれしい"]),
+            (
+                Like,
+                &[
+                    "like",
+                    "l",
+                    "i like it",
+                    "i like it that way",
+                    "気に入る",
+                    "気に入っている",
+                    "うれしい",
+                ],
+            ),
             (
                 MustBe,
                 &[
@@ -305,7 +323,15 @@ impl AnswerMapping {
             ),
             (
                 Neutral,
-                &["neutral", "n", "i am neutral", "i don't care", "何とも感じない", "どちらでもない", "気にしない"],
+                &[
+                    "neutral",
+                    "n",
+                    "i am neutral",
+                    "i don't care",
+                    "何とも感じない",
+                    "どちらでもない",
+                    "気にしない",
+                ],
             ),
             (
                 LiveWith,
@@ -322,7 +348,17 @@ impl AnswerMapping {
                     "我慢できる",
                 ],
             ),
-            (Dislike, &["dislike", "d", "i dislike it", "i dislike it that way", "気に入らない", "嫌だ"]),
+            (
+                Dislike,
+                &[
+                    "dislike",
+                    "d",
+                    "i dislike it",
+                    "i dislike it that way",
+                    "気に入らない",
+                    "嫌だ",
+                ],
+            ),
         ];
         AnswerMapping {
             version: ANSWER_MAPPING_VERSION,

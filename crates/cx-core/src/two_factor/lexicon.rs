@@ -74,8 +74,18 @@ impl Lexicon {
                     "Cannot log in",
                     Hygiene,
                     &[
-                        "log in", "login", "log-in", "logging in", "sign in", "signin", "sign-in", "password",
-                        "locked out", "ログイン", "サインイン", "パスワード",
+                        "log in",
+                        "login",
+                        "log-in",
+                        "logging in",
+                        "sign in",
+                        "signin",
+                        "sign-in",
+                        "password",
+                        "locked out",
+                        "ログイン",
+                        "サインイン",
+                        "パスワード",
                     ],
                 ),
                 theme(
@@ -89,8 +99,18 @@ impl Lexicon {
                     "Site hard to use",
                     Hygiene,
                     &[
-                        "hard to use", "difficult to use", "confusing", "hard to find", "can't find", "cannot find",
-                        "navigation", "usability", "使いづらい", "使いにくい", "わかりにくい", "分かりにくい",
+                        "hard to use",
+                        "difficult to use",
+                        "confusing",
+                        "hard to find",
+                        "can't find",
+                        "cannot find",
+                        "navigation",
+                        "usability",
+                        "使いづらい",
+                        "使いにくい",
+                        "わかりにくい",
+                        "分かりにくい",
                         "見つからない",
                     ],
                 ),
@@ -108,8 +128,15 @@ impl Lexicon {
                     "Impressive service",
                     Motivator,
                     &[
-                        "above and beyond", "impressed", "amazing service", "wonderful service", "moved", "touched",
-                        "感動", "接客", "心のこもった",
+                        "above and beyond",
+                        "impressed",
+                        "amazing service",
+                        "wonderful service",
+                        "moved",
+                        "touched",
+                        "感動",
+                        "接客",
+                        "心のこもった",
                     ],
                 ),
                 theme(
@@ -117,9 +144,18 @@ impl Lexicon {
                     "Service quality",
                     Motivator,
                     &[
-                        "service quality", "quality of service", "great service", "excellent service",
-                        "helpful staff", "friendly staff", "professional", "サービスの質", "サービスのクオリティ",
-                        "サービス品質", "丁寧", "親切",
+                        "service quality",
+                        "quality of service",
+                        "great service",
+                        "excellent service",
+                        "helpful staff",
+                        "friendly staff",
+                        "professional",
+                        "サービスの質",
+                        "サービスのクオリティ",
+                        "サービス品質",
+                        "丁寧",
+                        "親切",
                     ],
                 ),
                 theme(
@@ -127,8 +163,17 @@ impl Lexicon {
                     "Product quality",
                     Motivator,
                     &[
-                        "product quality", "great product", "well made", "well-made", "durable", "high quality",
-                        "商品の良さ", "品質", "商品が良い", "いい商品", "良い商品",
+                        "product quality",
+                        "great product",
+                        "well made",
+                        "well-made",
+                        "durable",
+                        "high quality",
+                        "商品の良さ",
+                        "品質",
+                        "商品が良い",
+                        "いい商品",
+                        "良い商品",
                     ],
                 ),
                 theme(
@@ -136,7 +181,15 @@ impl Lexicon {
                     "Self-realisation",
                     Motivator,
                     &[
-                        "achiev*", "my goal*", "confiden*", "empower*", "grow", "grew", "自己実現", "成長", "達成",
+                        "achiev*",
+                        "my goal*",
+                        "confiden*",
+                        "empower*",
+                        "grow",
+                        "grew",
+                        "自己実現",
+                        "成長",
+                        "達成",
                         "自信",
                     ],
                 ),
@@ -180,7 +233,10 @@ impl Lexicon {
                 return Err(invalid(format!("themes[{t}].id"), "must not be blank"));
             }
             if !seen.insert(theme.id.as_str()) {
-                return Err(invalid(format!("themes[{t}].id"), &format!("`{}` is used twice", theme.id)));
+                return Err(invalid(
+                    format!("themes[{t}].id"),
+                    &format!("`{}` is used twice", theme.id),
+                ));
             }
             if theme.terms.is_empty() {
                 return Err(invalid(format!("themes[{t}].terms"), "a theme needs at least one term"));

@@ -39,7 +39,9 @@ mod lexicon;
 mod ols;
 mod prca;
 
-pub use effortless::{Effortless, EffortlessCounts, EffortlessFactor, EffortlessFlags, effortless, effortless_from_counts};
+pub use effortless::{
+    Effortless, EffortlessCounts, EffortlessFactor, EffortlessFlags, effortless, effortless_from_counts,
+};
 pub use kano::{
     ANSWER_MAPPING_VERSION, Answer, AnswerMapping, Category, EvaluationTable, Herzberg, KanoAnswers, KanoAttribute,
     KanoOptions, KanoResult, PerCategory, kano,

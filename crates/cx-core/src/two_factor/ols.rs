@@ -89,9 +89,7 @@ pub fn ols(x: &[f64], y: &[f64], names: &[String]) -> Result<Ols> {
             r_inv[i * p + j] = (identity - s) / r(i, i);
         }
     }
-    let coefficients: Vec<f64> = (0..p)
-        .map(|i| (i..p).map(|k| r_inv[i * p + k] * b[k]).sum())
-        .collect();
+    let coefficients: Vec<f64> = (0..p).map(|i| (i..p).map(|k| r_inv[i * p + k] * b[k]).sum()).collect();
     let rss: f64 = b[p..].iter().map(|e| e * e).sum();
     let df = n - p;
     let sigma2 = rss / df as f64;

@@ -153,7 +153,11 @@ impl PrcaOptions {
                 format!("one pair for every attribute or one per attribute ({k})"),
             ));
         }
-        if let Some(c) = self.cuts.iter().find(|c| !(c.low.is_finite() && c.high.is_finite() && c.low < c.high)) {
+        if let Some(c) = self
+            .cuts
+            .iter()
+            .find(|c| !(c.low.is_finite() && c.high.is_finite() && c.low < c.high))
+        {
             return Err(CxError::invalid_argument(
                 "cuts",
                 format!("low {} high {}", c.low, c.high),
@@ -293,7 +297,11 @@ pub fn prca(ratings: &[f64], overall: &[f64], names: &[String], options: &PrcaOp
             .chain(names.iter().map(String::as_str).zip(values.iter().copied()))
             .find(|(_, v)| v.is_infinite())
         {
-            return Err(CxError::invalid_argument(format!("{what}[{row}]"), v, "ratings must be finite"));
+            return Err(CxError::invalid_argument(
+                format!("{what}[{row}]"),
+                v,
+                "ratings must be finite",
+            ));
         }
         rows.push(row);
     }
@@ -323,7 +331,12 @@ pub fn prca(ratings: &[f64], overall: &[f64], names: &[String], options: &PrcaOp
         let checks = [
             (*low, options.min_group, format!("ratings ≤ {}", c.low), "low"),
             (*high, options.min_group, format!("ratings ≥ {}", c.high), "high"),
-            (*mid, 1, format!("ratings between {} and {}", c.low, c.high), "middle (reference)"),
+            (
+                *mid,
+                1,
+                format!("ratings between {} and {}", c.low, c.high),
+                "middle (reference)",
+            ),
         ];
         if let Some((found, needed, range, group)) = checks.into_iter().find(|(found, needed, ..)| found < needed) {
             return Err(CxError::InsufficientData {
