@@ -7,6 +7,9 @@
 //! a trailing 90-day NPS; and how many responses a target margin needs. Then health scoring: the sample
 //! scorecard over 600 accounts, with an explanation and a check against later churn (`tour/health.rs`). SMART goals:
 //! the sample goal tree tracked on the survey's monthly NPS and CSAT, with SMART checks (`tour/goals.rs`).
+//! Journeys: two roadmaps' portfolios, stalled accounts and the event funnel (`tour/journeys.rs`). Two factors:
+//! a hygiene / motivator map of a shop's attributes from a Kano questionnaire and from penalty–reward analysis of
+//! ratings, support-comment themes and the effortless-experience metric (`tour/two_factor.rs`).
 
 use chrono::NaiveDate;
 use cx_core::period::Period;
@@ -22,6 +25,8 @@ mod goals;
 mod health;
 #[path = "tour/journeys.rs"]
 mod journeys;
+#[path = "tour/two_factor.rs"]
+mod two_factor;
 
 struct Responses {
     respondents: Vec<String>,
@@ -302,5 +307,6 @@ fn main() -> Result<(), Box<dyn Error>> {
     );
     goals::run(&r)?;
     health::run()?;
-    journeys::run()
+    journeys::run()?;
+    two_factor::run()
 }

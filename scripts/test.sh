@@ -29,6 +29,8 @@ tmpdir=$(mktemp -d)
 cargo run --quiet --release --example generate_journeys -- "$tmpdir" >/dev/null
 cmp "$tmpdir/journey_facts.json" data/sample/journey_facts.json
 cmp "$tmpdir/golive_facts.json" data/sample/golive_facts.json
+cargo run --quiet --release --example generate_two_factor -- "$tmpdir" >/dev/null
+for f in kano_answers.csv attribute_ratings.csv support_feedback.csv; do cmp "$tmpdir/$f" "data/sample/$f"; done
 rm -r "$tmpdir"
 
 step "tour on the sample data"
