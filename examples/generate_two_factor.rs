@@ -183,7 +183,7 @@ fn support_feedback(rng: &mut ChaCha8Rng) -> String {
 
 fn main() -> Result<(), Box<dyn Error>> {
     let dir = std::env::args().nth(1).unwrap_or_else(|| "data/sample".into());
-    let mut rng = ChaCha8Rng::seed_from_u64(2026_11_23);
+    let mut rng = ChaCha8Rng::seed_from_u64(20_261_123);
     let files = [
         ("kano_answers.csv", kano_answers(&mut rng)),
         ("attribute_ratings.csv", attribute_ratings(&mut rng)),
