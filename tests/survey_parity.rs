@@ -204,6 +204,7 @@ fn cases() -> Vec<Value> {
     // Journeys: the sample roadmaps' evaluations (first 30 sample accounts) and portfolios (all accounts), the
     // candidates, and the funnel in every mode on unsorted events. Files are named relative to data/sample.
     cases.extend(journey_cases(&mut rng));
+    cases.extend(two_factor_cases());
 
     // Planning and p-value adjustment.
     for (margin, variance, level, population) in [(5.0, 10_000.0, 0.95, None), (3.0, 6_000.0, 0.9, Some(20_000u64))] {
@@ -319,6 +320,178 @@ fn journey_cases(rng: &mut ChaCha8Rng) -> Vec<Value> {
                           "result": f}),
         );
     }
+    cases
+}
+
+/// The columns of a bundled CSV, as text.
+fn sample_csv(name: &str) -> (Vec<String>, Vec<Vec<String>>) {
+    let path = concat!(env!("CARGO_MANIFEST_DIR"), "/../../data/sample/").to_string() + name;
+    let mut reader = csv::Reader::from_path(path).unwrap();
+    let headers: Vec<String> = reader.headers().unwrap().iter().map(String::from).collect();
+    let mut columns = vec![Vec::new(); headers.len()];
+    for record in reader.records() {
+        for (column, value) in columns.iter_mut().zip(record.unwrap().iter()) {
+            column.push(value.to_string());
+        }
+    }
+    (headers, columns)
+}
+
+/// Kano on the sample questionnaire under three tables / rules, Kano summaries of the golden counts, PRCA of the
+/// sample ratings, tagging of sample comments and of tag lists, and the effortless metric of the sample flags.
+fn two_factor_cases() -> Vec<Value> {
+    use cx_core::two_factor::{
+        AnswerMapping, CategoryRule, Cuts, EffortlessFlags, EvaluationTable, IaBands, KanoAnswers, KanoOptions,
+        Lexicon, PerCategory, PrcaOptions, effortless, kano, kano_summary, prca, tag_lists, tag_texts,
+    };
+    let mut cases = Vec::new();
+    let (_, k) = sample_csv("kano_answers.csv");
+    let mut names: Vec<String> = Vec::new();
+    let attribute: Vec<u32> = k[1]
+        .iter()
+        .map(|a| match names.iter().position(|n| n == a) {
+            Some(i) => i as u32,
+            None => {
+                names.push(a.clone());
+                (names.len() - 1) as u32
+            }
+        })
+        .collect();
+    let mapping = AnswerMapping::standard();
+    let answers = |column: &Vec<String>| -> Vec<_> {
+        column
+            .iter()
+            .enumerate()
+            .map(|(i, a)| (!a.is_empty()).then(|| mapping.label(a, "answers", i).unwrap()))
+            .collect()
+    };
+    let (f, d) = (answers(&k[2]), answers(&k[3]));
+    let importance: Vec<f64> = k[4].iter().map(|v| v.parse().unwrap()).collect();
+    for (table, rule, weighted) in [
+        (EvaluationTable::Standard, CategoryRule::Mode, false),
+        (EvaluationTable::Pouliot, CategoryRule::OamVsIrq, false),
+        (EvaluationTable::Standard, CategoryRule::MOAI { gap: 0.06 }, true),
+    ] {
+        let input = KanoAnswers::new(&names, &f, &d).by(&attribute);
+        let input = if weighted { input.weighted(&importance) } else { input };
+        let options = KanoOptions {
+            table,
+            rule,
+            ..Default::default()
+        };
+        let result = kano(&input, &options).unwrap();
+        let gap = match rule {
+            CategoryRule::MOAI { gap } => gap,
+            _ => 0.06,
+        };
+        cases.push(
+            json!({"call": "kano", "file": "kano_answers.csv", "table": table.name(), "rule": rule.name(),
+                          "gap": gap, "weighted": weighted, "result": result}),
+        );
+    }
+    let counts = [
+        PerCategory {
+            a: 1,
+            o: 10,
+            m: 9,
+            i: 2,
+            r: 3,
+            q: 0,
+        },
+        PerCategory {
+            a: 4,
+            o: 5,
+            m: 9,
+            i: 2,
+            r: 4,
+            q: 1,
+        },
+        PerCategory {
+            a: 4,
+            o: 4,
+            m: 1,
+            i: 0,
+            r: 0,
+            q: 0,
+        },
+        PerCategory {
+            a: 0,
+            o: 0,
+            m: 3,
+            i: 2,
+            r: 1,
+            q: 1,
+        },
+        PerCategory::default(),
+    ];
+    for rule in [
+        CategoryRule::Mode,
+        CategoryRule::MOAI { gap: 0.06 },
+        CategoryRule::OamVsIrq,
+    ] {
+        let rows: Vec<[u64; 6]> = counts.iter().map(|c| [c.a, c.o, c.m, c.i, c.r, c.q]).collect();
+        cases.push(
+            json!({"call": "kano_summary", "counts": rows, "rule": rule.name(), "gap": 0.06,
+                          "result": kano_summary(&counts, rule).unwrap()}),
+        );
+    }
+    let (headers, r) = sample_csv("attribute_ratings.csv");
+    let attributes: Vec<String> = headers[2..].to_vec();
+    let overall: Vec<f64> = r[1].iter().map(|v| v.parse().unwrap()).collect();
+    let ratings: Vec<f64> = (0..overall.len())
+        .flat_map(|i| r[2..].iter().map(move |c| c[i].parse::<f64>().unwrap()))
+        .collect();
+    let per_attribute: Vec<Cuts> = (0..attributes.len())
+        .map(|j| {
+            if j % 2 == 0 {
+                Cuts { low: 2.0, high: 4.0 }
+            } else {
+                Cuts { low: 1.0, high: 5.0 }
+            }
+        })
+        .collect();
+    for options in [
+        PrcaOptions::new(2.0, 4.0),
+        PrcaOptions {
+            cuts: per_attribute,
+            bands: IaBands {
+                hybrid: 0.3,
+                extreme: 0.8,
+            },
+            ..PrcaOptions::new(0.0, 1.0)
+        },
+    ] {
+        let result = prca(&ratings, &overall, &attributes, &options).unwrap();
+        cases.push(json!({"call": "prca", "file": "attribute_ratings.csv", "options": options, "result": result}));
+    }
+    let (_, s) = sample_csv("support_feedback.csv");
+    let comments: Vec<Option<&str>> = s[5][..200]
+        .iter()
+        .map(|c| Some(c.as_str()).filter(|c| !c.is_empty()))
+        .collect();
+    cases.push(json!({"call": "tag_texts", "texts": comments, "level": 0.95,
+                      "result": tag_texts(&Lexicon::default_lexicon(), &comments, 0.95).unwrap()}));
+    let lists = vec![
+        Some(vec!["login", "Delivery date unknown"]),
+        Some(vec!["配送", "vip"]),
+        Some(vec![]),
+        None,
+        Some(vec!["VIP", "product_quality", "返品"]),
+    ];
+    cases.push(json!({"call": "tag_lists", "lists": lists, "level": 0.9,
+                      "result": tag_lists(&Lexicon::default_lexicon(), &lists, 0.9).unwrap()}));
+    let flag = |c: usize| -> Vec<bool> { s[c].iter().map(|v| v == "true").collect() };
+    let (problem, offered, resolved, contacted) = (flag(1), flag(2), flag(3), flag(4));
+    let flags = EffortlessFlags {
+        problem: &problem,
+        offered: &offered,
+        resolved: &resolved,
+        contacted: &contacted,
+    };
+    cases.push(
+        json!({"call": "effortless", "file": "support_feedback.csv", "level": 0.9,
+                      "result": effortless(&flags, 0.9).unwrap()}),
+    );
     cases
 }
 

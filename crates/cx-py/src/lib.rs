@@ -2,7 +2,7 @@
 //!
 //! This crate stays thin: it borrows numpy arrays as slices, releases the GIL for the O(n) work, calls `cx_core`,
 //! and converts results back. Files mirror the core: `survey.rs` (functions), `spec.rs`, `histogram.rs`,
-//! `results.rs` (classes), `health.rs`, `goals.rs`, `journey.rs`, `columns.rs` (tables), `input.rs` (arrays), `error.rs` (exceptions).
+//! `results.rs` (classes), `health.rs`, `goals.rs`, `journey.rs`, `two_factor.rs`, `columns.rs` (tables), `input.rs` (arrays), `error.rs` (exceptions).
 
 use cx_core::survey::{EstimateOptions, IntervalMethod, MissingPolicy};
 use pyo3::prelude::*;
@@ -17,6 +17,7 @@ mod journey;
 mod results;
 mod spec;
 mod survey;
+mod two_factor;
 
 /// Estimate options from the keyword arguments every scoring function takes.
 pub(crate) fn estimate_options(interval: Option<&str>, level: f64, missing: &str) -> cx_core::Result<EstimateOptions> {
@@ -41,6 +42,7 @@ fn _cxkit(m: &Bound<'_, PyModule>) -> PyResult<()> {
     m.add_class::<journey::PyRoadmap>()?;
     m.add_class::<journey::PyEvaluations>()?;
     m.add_function(wrap_pyfunction!(journey::_funnel, m)?)?;
+    two_factor::register(m)?;
     m.add_function(wrap_pyfunction!(error::_error_kinds, m)?)?;
     m.add_function(wrap_pyfunction!(error::_sample_error, m)?)?;
     Ok(())

@@ -186,3 +186,119 @@ def test_funnel(parity_cases):
         for row, want in zip(df.to_dict("records"), case["result"]["steps"]):
             same({k: row[k] for k in want if k != "event"}, {k: v for k, v in want.items() if k != "event"})
         assert df.attrs["n_accounts"] == case["result"]["n_accounts"]
+
+
+def _kano_row_want(a):
+    """The DataFrame row the core's Kano attribute should become."""
+    shares = a["shares"] or {c: None for c in "AOMIRQ"}
+    fong = a["fong"] or {"threshold": None, "significant": None}
+    want = {"n": a["n"], "n_missing": a.get("n_missing"), **{c: a["counts"][c] for c in "AOMIRQ"},
+            **{f"share_{c}": shares[c] for c in "AOMIRQ"}, "category": a["category"],
+            "contenders": ",".join(a["contenders"]), "herzberg": a["herzberg"],
+            "category_strength": a["category_strength"], "total_strength": a["total_strength"],
+            "fong_threshold": fong["threshold"], "fong_significant": fong["significant"], "better": a["better"],
+            "worse": a["worse"]}  # fmt: skip
+    if "dumouchel" in a:
+        du = a["dumouchel"]
+        want.update({k: du[k] for k in ("functional_mean", "functional_sd", "dysfunctional_mean",
+                                         "dysfunctional_sd", "quadrant")}, importance=a["importance"])
+        if a["weighted_counts"] is not None:
+            want.update({f"weighted_{c}": a["weighted_counts"][c] for c in "AOMIRQ"})
+    else:
+        del want["n_missing"]
+    return want
+
+
+def _row(df, name, keys):
+    row = df.loc[name]
+    out = {}
+    for k in keys:
+        v = row[k]
+        if isinstance(v, float) and math.isnan(v):
+            v = None
+        out[k] = v.item() if isinstance(v, np.generic) else v
+    return out
+
+
+def test_kano(parity_cases):
+    answers = pd.read_csv(_sample("kano_answers.csv"))
+    for case in by_call(parity_cases, "kano"):
+        df = cx.kano(answers.functional, answers.dysfunctional, answers.attribute, table=case["table"],
+                     rule=case["rule"], gap=case["gap"],
+                     importance=answers.importance if case["weighted"] else None)  # fmt: skip
+        result = case["result"]
+        assert list(df.index) == [a["attribute"] for a in result["attributes"]]
+        assert (df.attrs["table"], df.attrs["rule"], df.attrs["weighted"]) == (case["table"], case["rule"],
+                                                                              case["weighted"])  # fmt: skip
+        for a in result["attributes"]:
+            want = _kano_row_want(a)
+            same(_row(df, a["attribute"], want), want, a["attribute"])
+
+
+def test_kano_summary(parity_cases):
+    for case in by_call(parity_cases, "kano_summary"):
+        counts = pd.DataFrame(case["counts"], columns=list("AOMIRQ"), index=[f"a{i}" for i in range(len(case["counts"]))])
+        df = cx.kano_summary(counts, rule=case["rule"], gap=case["gap"])
+        for name, s in zip(df.index, case["result"]):
+            want = _kano_row_want(s)
+            same(_row(df, name, want), want, name)
+
+
+def test_prca(parity_cases):
+    table = pd.read_csv(_sample("attribute_ratings.csv"))
+    ratings = table.drop(columns=["respondent", "overall"])
+    for case in by_call(parity_cases, "prca"):
+        o = case["options"]
+        cuts = o["cuts"]
+        if len(cuts) == 1:
+            low, high = cuts[0]["low"], cuts[0]["high"]
+        else:
+            low = {c: cut["low"] for c, cut in zip(ratings.columns, cuts)}
+            high = {c: cut["high"] for c, cut in zip(ratings.columns, cuts)}
+        df = cx.prca(ratings, table.overall, low=low, high=high, bands=(o["bands"]["hybrid"], o["bands"]["extreme"]),
+                     min_group=o["min_group"])  # fmt: skip
+        result = case["result"]
+        for key in ("n", "n_missing", "df", "intercept", "intercept_se", "r_squared", "adj_r_squared", "sigma"):
+            same(df.attrs[key], result[key], key)
+        for a in result["attributes"]:
+            want = {k: v for k, v in a.items() if k not in ("attribute", "cuts")}
+            want.update(low=a["cuts"]["low"], high=a["cuts"]["high"])
+            same(_row(df, a["attribute"], want), want, a["attribute"])
+
+
+def _tagging_same(t, result):
+    assert (t.n, t.n_missing, t.level, t.lexicon) == (result["n"], result["n_missing"], result["level"],
+                                                      result["lexicon"])  # fmt: skip
+    got_items = [None if row["themes"] is None else dict(row) for row in t.items.to_dict("records")]
+    same(got_items, result["items"], "items")
+    for theme in result["themes"]:
+        want = {k: v for k, v in theme.items() if k != "id"}
+        same(_row(t.themes, theme["id"], want), want, theme["id"])
+    for factor in result["factors"]:
+        want = {k: v for k, v in factor.items() if k != "factor"}
+        same(_row(t.factors, factor["factor"], want), want, factor["factor"])
+    same(t.untagged, result["untagged"], "untagged")
+    assert t.unmatched_tags == result["unmatched_tags"]
+
+
+def test_tagging(parity_cases):
+    for case in by_call(parity_cases, "tag_texts"):
+        _tagging_same(cx.tag_feedback(case["texts"], level=case["level"]), case["result"])
+    for case in by_call(parity_cases, "tag_lists"):
+        _tagging_same(cx.tag_feedback(case["lists"], level=case["level"]), case["result"])
+
+
+def test_effortless(parity_cases):
+    flags = pd.read_csv(_sample("support_feedback.csv"))
+    for case in by_call(parity_cases, "effortless"):
+        m = cx.effortless(flags.problem, flags.offered, flags.resolved, flags.contacted, level=case["level"])
+        result = case["result"]
+        got = {"counts": {k: getattr(m, k) for k in result["counts"] if k != "resolved_offered"}}
+        got["counts"]["resolved_offered"] = m.effortless
+        same(got["counts"], result["counts"], "counts")
+        assert (m.effortless, m.silent, m.level) == (result["effortless"], result["silent"], result["level"])
+        for f in result["factors"]:
+            want = {k: v for k, v in f.items() if k != "name"}
+            same(_row(m.factors, f["name"], want), want, f["name"])
+        counts = cx.effortless(counts=result["counts"], level=case["level"])
+        assert (counts.effortless, counts.silent) == (m.effortless, m.silent) and counts.factors.equals(m.factors)

@@ -37,7 +37,7 @@ def test_py_typed_marker_ships():
 
 
 def test_docstring_examples():
-    for module in (cxkit, cxkit.errors, cxkit.goals, cxkit.health, cxkit.journey, cxkit.survey):
+    for module in (cxkit, cxkit.errors, cxkit.goals, cxkit.health, cxkit.journey, cxkit.survey, cxkit.two_factor):
         failures, tried = doctest.testmod(module, optionflags=doctest.NORMALIZE_WHITESPACE)
         assert tried > 0 and failures == 0, module.__name__
     runner = doctest.DocTestRunner()

@@ -30,6 +30,7 @@ from cxkit.errors import (
 from cxkit.goals import Goal, GoalTree, Letter, Progress, Projection, SmartCheck, fiscal_year_of, quarter_of
 from cxkit.health import Explanation, Scorecard, validate_scores
 from cxkit.journey import Evaluation, Portfolio, Roadmap, funnel
+from cxkit.two_factor import Effortless, Lexicon, Tagging, effortless, kano, kano_summary, prca, tag_feedback
 from cxkit.survey import (
     BINARY_CSAT,
     CES1_MEAN,
@@ -75,6 +76,15 @@ __all__ = [
     "InsufficientDataError",
     "NotApplicableError",
     "IncompatibleError",
+    # two factors
+    "kano",
+    "kano_summary",
+    "prca",
+    "Lexicon",
+    "Tagging",
+    "tag_feedback",
+    "Effortless",
+    "effortless",
     # journeys
     "Roadmap",
     "Evaluation",

@@ -31,6 +31,15 @@ __all__ = [
     "_Roadmap",
     "_Evaluations",
     "_funnel",
+    "_kano",
+    "_kano_summary",
+    "_prca",
+    "_default_lexicon",
+    "_lexicon",
+    "_tag_texts",
+    "_tag_lists",
+    "_effortless",
+    "_effortless_from_counts",
     "_quarter_of",
     "_fiscal_year_of",
     "validate_scores",
@@ -375,6 +384,46 @@ def _funnel(
     mode: str,
     as_of: Optional[int],
 ) -> str: ...
+def _kano(
+    functional: npt.NDArray[np.int64],
+    functional_labels: List[Any],
+    dysfunctional: npt.NDArray[np.int64],
+    dysfunctional_labels: List[Any],
+    attribute: Optional[npt.NDArray[np.uint32]],
+    names: List[str],
+    importance: Any,
+    table: str,
+    rule: str,
+    gap: float,
+    split: float,
+    missing: str,
+    codes: Optional[Dict[int, str]],
+    labels: Optional[Dict[str, str]],
+) -> str: ...
+def _kano_summary(counts: List[List[int]], rule: str, gap: float) -> str: ...
+def _prca(
+    ratings: npt.NDArray[np.float64],
+    overall: npt.NDArray[np.float64],
+    names: List[str],
+    low: List[float],
+    high: List[float],
+    hybrid: float,
+    extreme: float,
+    min_group: int,
+    missing: str,
+) -> str: ...
+def _default_lexicon() -> str: ...
+def _lexicon(json: str) -> str: ...
+def _tag_texts(texts: List[Optional[str]], lexicon_json: Optional[str], level: float) -> str: ...
+def _tag_lists(lists: List[Optional[List[str]]], lexicon_json: Optional[str], level: float) -> str: ...
+def _effortless(
+    problem: npt.NDArray[np.bool_],
+    offered: npt.NDArray[np.bool_],
+    resolved: npt.NDArray[np.bool_],
+    contacted: npt.NDArray[np.bool_],
+    level: float,
+) -> str: ...
+def _effortless_from_counts(counts: List[int], level: float) -> str: ...
 def _quarter_of(day: int, fiscal_start_month: int) -> Tuple[int, int]: ...
 def _fiscal_year_of(day: int, fiscal_start_month: int) -> Tuple[int, int]: ...
 def _error_kinds() -> List[str]: ...
