@@ -61,6 +61,10 @@ def provoke():
     yield "UnsupportedVersion", lambda: cx.MetricSpec.from_json(cx.NPS.to_json().replace('"version":1', '"version":2'))
     yield "UnknownId", lambda: cx.GoalTree([cx.Goal("kpi", "t", parent="nope")])
     yield "Cycle", lambda: cx.GoalTree([cx.Goal("a", "A", parent="b"), cx.Goal("b", "B", parent="a")])
+    yield "UnknownLabel", lambda: cx.kano(["like", "likes"], ["dislike", "dislike"])
+    yield "RankDeficient", lambda: cx.prca(
+        {"a": [1, 3, 5] * 20, "b": [1, 3, 5] * 20}, list(range(60)), low=2, high=4, min_group=1
+    )
 
 
 @pytest.mark.parametrize("kind, call", list(provoke()), ids=[k for k, _ in provoke()])

@@ -154,14 +154,21 @@ def _summary_row(s: Mapping[str, Any]) -> Dict[str, Any]:
     return row
 
 
+# Columns holding names (None when undefined); every other column of numbers and None is float with NaN.
+_TEXT_COLUMNS = frozenset({"category", "contenders", "herzberg", "quadrant", "class", "factor", "label", "terms"})
+
+
 def _frame(rows: List[Dict[str, Any]], index: str = "attribute") -> "pd.DataFrame":
     import pandas as pd
 
     df = pd.DataFrame(rows)
-    # Undefined statistics (None) become NaN in float columns, never 0.
+    # Undefined statistics (None) become NaN in number columns, never 0; undefined names stay None.
     for column in df.columns:
-        if df[column].dtype == object and all(v is None or isinstance(v, float) for v in df[column]):
-            df[column] = df[column].astype(float)
+        values = df[column]
+        if column not in _TEXT_COLUMNS and values.dtype == object and all(
+            v is None or (isinstance(v, (int, float)) and not isinstance(v, bool)) for v in values
+        ):
+            df[column] = values.astype(float)
     return df.set_index(index) if index in df.columns else df
 
 
@@ -211,14 +218,18 @@ def prca(
     missing: str = "skip",
 ) -> "pd.DataFrame":
     """Penalty–reward contrast analysis: ``overall`` regressed by OLS on a low dummy (rating ≤ ``low``) and a
-    high dummy (rating ≥ ``high``) per attribute. ``ratings`` is a DataFrame (one column per attribute) or a 2-D
-    array with ``names``; cut points are one number or a mapping per attribute; ``bands`` = (hybrid,
+    high dummy (rating ≥ ``high``) per attribute. ``ratings`` is a pandas or polars DataFrame or a mapping (one
+    column per attribute), or a 2-D array with ``names``; cut points are one number or a mapping per attribute; ``bands`` = (hybrid,
     extreme) IA bands.
 
     Columns: ``n_low``, ``n_mid``, ``n_high``, ``low``, ``high``, ``penalty``, ``penalty_se``, ``penalty_p``,
     ``reward``, ``reward_se``, ``reward_p``, ``riocs``, ``sgp``, ``dgp``, ``ia``, ``class``, ``factor``. The
     model (n, n_missing, df, intercept, R², σ) and the bands are in ``attrs``.
     """
+    if isinstance(ratings, Mapping):
+        import pandas as pd
+
+        ratings = pd.DataFrame(dict(ratings))
     if hasattr(ratings, "columns"):
         cols = [str(c) for c in ratings.columns]
         names = list(names) if names is not None else cols
@@ -461,5 +472,5 @@ def effortless(
     absent = [k for k, v in flags.items() if v is None]
     if absent:
         raise InvalidArgumentError(f"effortless needs the flags {', '.join(absent)} (or counts=)")
-    arrays = [_flags(v, k) for k, v in flags.items()]
-    return _effortless_result(_cxkit._effortless(*arrays, level))
+    p, o, r, c = (_flags(v, k) for k, v in flags.items())
+    return _effortless_result(_cxkit._effortless(p, o, r, c, level))
