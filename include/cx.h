@@ -85,6 +85,10 @@ enum cx_status
   CX_STATUS_ZERO_TOTAL_WEIGHT = 208,
   // Too little data for the statistic asked for.
   CX_STATUS_INSUFFICIENT_DATA = 209,
+  // A label (a Kano answer code, say) is not one the mapping knows (the message names it and its index).
+  CX_STATUS_UNKNOWN_LABEL = 210,
+  // A regression design is rank-deficient (the message names the column).
+  CX_STATUS_RANK_DEFICIENT = 211,
   // A configuration (metric spec, stored state) is malformed or inconsistent.
   CX_STATUS_INVALID_CONFIG = 300,
   // Stored state or configuration of a version this library does not read.
@@ -259,6 +263,33 @@ enum cx_funnel_mode
 typedef enum cx_funnel_mode cx_funnel_mode;
 #else
 typedef uint32_t cx_funnel_mode;
+#endif // __STDC_VERSION__ >= 202311L
+#endif // __cplusplus
+
+// A Kano answer as a `uint8_t` code in answer arrays.
+enum cx_kano_answer
+#if defined(__cplusplus) || __STDC_VERSION__ >= 202311L
+  : uint32_t
+#endif // defined(__cplusplus) || __STDC_VERSION__ >= 202311L
+ {
+  // No answer (skipped and counted, or an error under the `error` missing policy).
+  CX_KANO_ANSWER_MISSING = 0,
+  // "I like it".
+  CX_KANO_ANSWER_LIKE = 1,
+  // "I expect it" (must-be).
+  CX_KANO_ANSWER_MUST_BE = 2,
+  // "I am neutral".
+  CX_KANO_ANSWER_NEUTRAL = 3,
+  // "I can live with it".
+  CX_KANO_ANSWER_LIVE_WITH = 4,
+  // "I dislike it".
+  CX_KANO_ANSWER_DISLIKE = 5,
+};
+#ifndef __cplusplus
+#if __STDC_VERSION__ >= 202311L
+typedef enum cx_kano_answer cx_kano_answer;
+#else
+typedef uint32_t cx_kano_answer;
 #endif // __STDC_VERSION__ >= 202311L
 #endif // __cplusplus
 
@@ -958,6 +989,76 @@ cx_status cx_score_by(const struct cx_metric_spec *spec,
                       const struct cx_group_options *options,
                       struct cx_group_result *out,
                       size_t out_len);
+
+// Kano analysis. `functional` and `dysfunctional` hold `cx_kano_answer` codes (0 missing, 1 like ... 5 dislike),
+// `attribute` (NULL: all one attribute) the index of each pair's attribute in the options' `names`, `importance`
+// (NULL: unweighted) each pair's importance. `options` is JSON: `{"names": ["login", ...], "table": "standard" |
+// "pouliot", "rule": {"name": "mode"} | {"name": "m_o_a_i", "gap": 0.06} | {"name": "oam_vs_irq"},
+// "dumouchel_split": 2, "missing": "skip" | "error"}` (all but `names` optional). Writes the result as JSON
+// into `buf`; `*written` gets the size needed.
+//
+// # Safety
+// Arrays readable for `len` elements (`attribute`, `importance` may be NULL); `options` readable for
+// `options_len` bytes; `buf` writable for `buf_len` bytes; `written` NULL or writable.
+cx_status cx_kano_json(const uint8_t *functional,
+                       const uint8_t *dysfunctional,
+                       size_t len,
+                       const uint32_t *attribute,
+                       const double *importance,
+                       const char *options,
+                       size_t options_len,
+                       char *buf,
+                       size_t buf_len,
+                       size_t *written);
+
+// Penalty–reward contrast analysis of `ratings`, a row-major `n_rows` × `n_attributes` matrix (NaN missing),
+// against `overall` (`n_rows`). `options` is JSON: `{"names": [...], "cuts": [{"low": 2, "high": 4}],
+// "bands": {"hybrid": 0.2, "extreme": 0.6}, "min_group": 10, "missing": "skip"}` (one cut pair for all
+// attributes or one per attribute). Writes the result as JSON into `buf`; `*written` gets the size needed.
+//
+// # Safety
+// `ratings` readable for `n_rows * n_attributes` doubles, `overall` for `n_rows`; `options` readable for
+// `options_len` bytes; `buf` writable for `buf_len` bytes; `written` NULL or writable.
+cx_status cx_prca_json(const double *ratings,
+                       size_t n_rows,
+                       size_t n_attributes,
+                       const double *overall,
+                       const char *options,
+                       size_t options_len,
+                       char *buf,
+                       size_t buf_len,
+                       size_t *written);
+
+// The effortless-experience metric from per-customer flags (each array `len` long), with Wilson intervals at
+// `level`. Writes the result as JSON into `buf`; `*written` gets the size needed.
+//
+// # Safety
+// The four arrays readable for `len` bools; `buf` writable for `buf_len` bytes; `written` NULL or writable.
+cx_status cx_effortless_json(const bool *problem,
+                             const bool *offered,
+                             const bool *resolved,
+                             const bool *contacted,
+                             size_t len,
+                             double level,
+                             char *buf,
+                             size_t buf_len,
+                             size_t *written);
+
+// Tags feedback: `texts` is a JSON array of strings (or null for a missing item); `lexicon` the lexicon's JSON,
+// or NULL for the default (English and Japanese). Writes the tagging as JSON into `buf`; `*written` gets the
+// size needed.
+//
+// # Safety
+// `lexicon` NULL or readable for `lexicon_len` bytes; `texts` readable for `texts_len` bytes; `buf` writable
+// for `buf_len` bytes; `written` NULL or writable.
+cx_status cx_tag_texts_json(const char *lexicon,
+                            size_t lexicon_len,
+                            const char *texts,
+                            size_t texts_len,
+                            double level,
+                            char *buf,
+                            size_t buf_len,
+                            size_t *written);
 
 #ifdef __cplusplus
 }  // extern "C"

@@ -386,7 +386,8 @@ fn two_factor_cases() -> Vec<Value> {
         };
         cases.push(
             json!({"call": "kano", "file": "kano_answers.csv", "table": table.name(), "rule": rule.name(),
-                          "gap": gap, "weighted": weighted, "result": result}),
+                   "rule_json": rule, "gap": gap, "weighted": weighted,
+                   "json": serde_json::to_string(&result).unwrap(), "result": result}),
         );
     }
     let counts = [
@@ -462,15 +463,19 @@ fn two_factor_cases() -> Vec<Value> {
         },
     ] {
         let result = prca(&ratings, &overall, &attributes, &options).unwrap();
-        cases.push(json!({"call": "prca", "file": "attribute_ratings.csv", "options": options, "result": result}));
+        cases.push(
+            json!({"call": "prca", "file": "attribute_ratings.csv", "options": options,
+                          "json": serde_json::to_string(&result).unwrap(), "result": result}),
+        );
     }
     let (_, s) = sample_csv("support_feedback.csv");
     let comments: Vec<Option<&str>> = s[5][..200]
         .iter()
         .map(|c| Some(c.as_str()).filter(|c| !c.is_empty()))
         .collect();
+    let tagging = tag_texts(&Lexicon::default_lexicon(), &comments, 0.95).unwrap();
     cases.push(json!({"call": "tag_texts", "texts": comments, "level": 0.95,
-                      "result": tag_texts(&Lexicon::default_lexicon(), &comments, 0.95).unwrap()}));
+                      "json": serde_json::to_string(&tagging).unwrap(), "result": tagging}));
     let lists = vec![
         Some(vec!["login", "Delivery date unknown"]),
         Some(vec!["配送", "vip"]),
@@ -488,9 +493,10 @@ fn two_factor_cases() -> Vec<Value> {
         resolved: &resolved,
         contacted: &contacted,
     };
+    let metric = effortless(&flags, 0.9).unwrap();
     cases.push(
         json!({"call": "effortless", "file": "support_feedback.csv", "level": 0.9,
-                      "result": effortless(&flags, 0.9).unwrap()}),
+                      "json": serde_json::to_string(&metric).unwrap(), "result": metric}),
     );
     cases
 }

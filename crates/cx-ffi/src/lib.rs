@@ -4,7 +4,7 @@
 //! Every export runs its body through [`boundary::boundary`], which catches panics and turns errors into a
 //! status code plus a thread-local message. Pointers become references and slices only through the checked
 //! helpers in `boundary.rs`. Files mirror the core: `survey.rs`, `histogram.rs`, `spec.rs`, `health.rs`, `goals.rs`,
-//! `journey.rs`, with `status.rs` and `codes.rs` for the enumerations.
+//! `journey.rs`, `two_factor.rs`, with `status.rs` and `codes.rs` for the enumerations.
 
 use std::ffi::c_char;
 
@@ -17,6 +17,7 @@ pub mod journey;
 pub mod spec;
 pub mod status;
 pub mod survey;
+pub mod two_factor;
 
 use boundary::{boundary, copy_out};
 use status::cx_status;

@@ -577,6 +577,105 @@ static char *roadmap_json(const cx_roadmap *r, const journey_case *c, const char
     return NULL;
 }
 
+/* The two-factor calls, so one helper can size the buffer, call, and return the JSON. */
+enum tf_call { TF_KANO, TF_PRCA, TF_EFFORTLESS, TF_TAG };
+typedef struct {
+    enum tf_call call;
+    const kano_case *kano;
+    const prca_case *prca;
+    const char *texts;
+    size_t texts_len;
+} tf_args;
+
+static cx_status tf_run(const tf_args *a, char *buf, size_t len, size_t *needed) {
+    switch (a->call) {
+    case TF_KANO:
+        return cx_kano_json(K_FUNCTIONAL, K_DYSFUNCTIONAL, K_N, K_ATTRIBUTE, a->kano->weighted ? K_IMPORTANCE : NULL,
+                            a->kano->options, strlen(a->kano->options), buf, len, needed);
+    case TF_PRCA:
+        return cx_prca_json(P_RATINGS, P_ROWS, P_ATTRIBUTES, P_OVERALL, a->prca->options, strlen(a->prca->options),
+                            buf, len, needed);
+    case TF_EFFORTLESS:
+        return cx_effortless_json(E_PROBLEM, E_OFFERED, E_RESOLVED, E_CONTACTED, E_N, E_LEVEL, buf, len, needed);
+    default:
+        return cx_tag_texts_json(NULL, 0, a->texts, a->texts_len, T_LEVEL, buf, len, needed);
+    }
+}
+
+/* The call's JSON in a buffer sized by a first call; NULL on failure (the status in `*status`). */
+static char *tf_json(const tf_args *a, cx_status *status) {
+    size_t needed = 0;
+    *status = tf_run(a, NULL, 0, &needed);
+    if (*status != CX_STATUS_BUFFER_TOO_SMALL) return NULL;
+    char *buf = malloc(needed);
+    if (!buf) return NULL;
+    *status = tf_run(a, buf, needed, &needed);
+    if (*status == CX_STATUS_OK) return buf;
+    free(buf);
+    return NULL;
+}
+
+/* `got` equals the file `want_path` byte for byte. */
+static void check_same_as_file(const char *got, const char *want_path, const char *what, cx_status status) {
+    size_t want_len = 0;
+    char *want = read_file(want_path, &want_len);
+    CHECK(got && want && strcmp(got, want) == 0, "%s differs from the core (status %d: %s)", what, (int)status,
+          got ? "" : last_error());
+    free(want);
+}
+
+static void test_two_factor(void) {
+    for (size_t i = 0; i < COUNT(K_CASES); i++) {
+        tf_args a = {TF_KANO, &K_CASES[i], NULL, NULL, 0};
+        cx_status status;
+        char *got = tf_json(&a, &status);
+        check_same_as_file(got, K_CASES[i].want, "Kano case", status);
+        free(got);
+    }
+    for (size_t i = 0; i < COUNT(P_CASES); i++) {
+        tf_args a = {TF_PRCA, NULL, &P_CASES[i], NULL, 0};
+        cx_status status;
+        char *got = tf_json(&a, &status);
+        check_same_as_file(got, P_CASES[i].want, "PRCA case", status);
+        free(got);
+    }
+    tf_args e = {TF_EFFORTLESS, NULL, NULL, NULL, 0};
+    cx_status status;
+    char *got = tf_json(&e, &status);
+    check_same_as_file(got, E_WANT_FILE, "effortless", status);
+    free(got);
+    size_t texts_len = 0;
+    char *texts = read_file(T_TEXTS_FILE, &texts_len);
+    tf_args t = {TF_TAG, NULL, NULL, texts, texts_len};
+    got = texts ? tf_json(&t, &status) : NULL;
+    check_same_as_file(got, T_WANT_FILE, "tagging", status);
+    free(got);
+    free(texts);
+
+    /* Errors: an answer code outside 0..5 named with its index; identical attributes are rank-deficient. */
+    const uint8_t f[] = {1, 1, 9}, d[] = {5, 3, 5};
+    const char *names = "{\"names\": [\"a\"]}";
+    char buf[64];
+    size_t needed = 0;
+    CHECK(cx_kano_json(f, d, 3, NULL, NULL, names, strlen(names), buf, sizeof buf, &needed) == CX_STATUS_UNKNOWN_LABEL,
+          "answer code 9");
+    CHECK(strstr(last_error(), "`9` at index 2") != NULL, "names the code and index: %s", last_error());
+    const char *bad_rule = "{\"names\": [\"a\"], \"rule\": {\"name\": \"majority\"}}";
+    CHECK(cx_kano_json(f, d, 2, NULL, NULL, bad_rule, strlen(bad_rule), buf, sizeof buf, &needed) ==
+              CX_STATUS_INVALID_CONFIG,
+          "unknown rule: %s", last_error());
+    double twice[2 * P_ROWS];
+    for (size_t r = 0; r < P_ROWS; r++) twice[2 * r] = twice[2 * r + 1] = P_RATINGS[r * P_ATTRIBUTES];
+    const char *two = "{\"names\": [\"login\", \"copy\"], \"cuts\": [{\"low\": 2, \"high\": 4}]}";
+    CHECK(cx_prca_json(twice, P_ROWS, 2, P_OVERALL, two, strlen(two), buf, sizeof buf, &needed) ==
+              CX_STATUS_RANK_DEFICIENT,
+          "identical attributes: %s", last_error());
+    CHECK(strstr(last_error(), "copy: low") != NULL, "names the column: %s", last_error());
+    CHECK(cx_prca_json(P_RATINGS, P_ROWS, 3, P_OVERALL, two, strlen(two), buf, sizeof buf, &needed) ==
+              CX_STATUS_LENGTH_MISMATCH,
+          "names vs n_attributes");
+}
+
 static void test_journeys(void) {
     for (size_t i = 0; i < COUNT(J_CASES); i++) {
         const journey_case *c = &J_CASES[i];
@@ -669,6 +768,7 @@ int main(void) {
     test_health();
     test_goals();
     test_journeys();
+    test_two_factor();
     printf("%d checks, %d failed\n", checks, failures);
     return failures == 0 ? 0 : 1;
 }
