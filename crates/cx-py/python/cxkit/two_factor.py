@@ -60,7 +60,7 @@ def _labels(x: Any, name: str) -> Tuple[np.ndarray, List[Any]]:
     return np.ascontiguousarray(codes, dtype=np.int64), [plain(u) for u in uniques]
 
 
-def _attributes(attribute: Any, n: int) -> Tuple[Optional[np.ndarray], List[str]]:
+def _attributes(attribute: Any) -> Tuple[Optional[np.ndarray], List[str]]:
     """Attribute keys → (uint32 codes in order of first appearance, names); ``None`` → one attribute "all"."""
     if attribute is None:
         return None, ["all"]
@@ -105,7 +105,7 @@ def kano(
     """
     f_codes, f_labels = _labels(functional, "functional")
     d_codes, d_labels = _labels(dysfunctional, "dysfunctional")
-    attr_codes, names = _attributes(attribute, len(f_codes))
+    attr_codes, names = _attributes(attribute)
     text = _cxkit._kano(
         f_codes, f_labels, d_codes, d_labels, attr_codes, names, importance, table, rule, gap, dumouchel_split,
         missing, dict(codes) if codes is not None else None, dict(labels) if labels is not None else None,
@@ -367,17 +367,14 @@ def tag_feedback(texts: Any, lexicon: Optional[Lexicon] = None, *, level: float 
         columns=["themes", "matched", "hygiene", "motivator"],
     )
 
-    def flatten(rows: List[Dict[str, Any]], index: str) -> "pd.DataFrame":
-        return _frame([{k: v for k, v in r.items()} for r in rows], index=index)
-
     return Tagging(
         lexicon=result["lexicon"],
         n=result["n"],
         n_missing=result["n_missing"],
         level=result["level"],
         items=per_item,
-        themes=flatten(result["themes"], "id"),
-        factors=flatten(result["factors"], "factor"),
+        themes=_frame(result["themes"], index="id"),
+        factors=_frame(result["factors"], index="factor"),
         untagged=result["untagged"],
         unmatched_tags=result["unmatched_tags"],
     )
