@@ -5,9 +5,10 @@ use super::condition::Condition;
 use crate::serde_util::{check_version, from_json};
 use crate::{CxError, Result};
 use serde::{Deserialize, Serialize};
-
-pub use crate::two_factor::Factor;
 use std::collections::HashSet;
+
+/// Touchpoints carry the two-factor [`Factor`] (hygiene or motivator).
+pub use crate::two_factor::Factor;
 
 /// Version of the roadmap JSON format.
 pub const ROADMAP_VERSION: u32 = 1;

@@ -147,14 +147,19 @@ impl Herzberg {
 
 /// One value per Kano category: counts, weights or shares.
 #[derive(Debug, Clone, Copy, Default, PartialEq, Serialize, Deserialize)]
-#[allow(missing_docs)]
 #[serde(rename_all = "UPPERCASE")]
 pub struct PerCategory<T> {
+    /// Attractive.
     pub a: T,
+    /// One-dimensional.
     pub o: T,
+    /// Must-be.
     pub m: T,
+    /// Indifferent.
     pub i: T,
+    /// Reverse.
     pub r: T,
+    /// Questionable.
     pub q: T,
 }
 
