@@ -28,6 +28,11 @@ pub(crate) fn estimate_options(interval: Option<&str>, level: f64, missing: &str
     })
 }
 
+/// Threads a batch call may use: the machine's parallelism (the core splits only inputs large enough to pay).
+pub(crate) fn threads() -> usize {
+    std::thread::available_parallelism().map_or(1, std::num::NonZero::get)
+}
+
 /// The compiled extension module `cxkit._cxkit`.
 #[pymodule]
 fn _cxkit(m: &Bound<'_, PyModule>) -> PyResult<()> {

@@ -7,10 +7,10 @@ use crate::histogram::PyHistogram;
 use crate::input::{Aligned, Scores, array, slice_of, weights};
 use crate::results::{PyComparison, PyEstimate, PyPairedComparison};
 use crate::spec::PyMetricSpec;
-use crate::{estimate_options, with_scores};
+use crate::{estimate_options, threads, with_scores};
 use cx_core::period::Period;
 use cx_core::survey::{
-    self, CompareMethod, GroupOptions, IntervalMethod, MissingPolicy, PAdjust, RollingOptions, TrendOptions,
+    self, CompareMethod, GroupOptions, Histogram, IntervalMethod, MissingPolicy, PAdjust, RollingOptions, TrendOptions,
 };
 use numpy::{IntoPyArray, PyArray1};
 use pyo3::prelude::*;
@@ -52,7 +52,10 @@ pub fn score(
         weights.as_ref().map(|w| slice_of(w, "weights")).transpose()?,
     );
     let spec = &spec.inner;
-    let estimate = py.detach(|| with_scores!(slice, s => survey::score(spec, s, w, &options)));
+    let estimate = py.detach(|| {
+        with_scores!(slice, s => Histogram::from_scores_threads(spec.scale, s, w, options.missing, threads()))
+            .and_then(|h| survey::estimate(spec, &h, &options))
+    });
     Ok(PyEstimate {
         inner: estimate.py_err(py)?,
     })
@@ -149,7 +152,11 @@ pub fn score_by<'py>(
     let inputs = Aligned::borrow(scores, keys, "as_int64", "by", weights)?;
     let (slice, k, w) = inputs.slices()?;
     let grouped = py
-        .detach(|| with_scores!(slice, s => survey::score_by(spec, s, k, w, &options)))
+        .detach(|| {
+            let (keys, histograms) = with_scores!(slice, s =>
+                Histogram::by_i64_keys(spec.scale, s, k, w, options.estimate.missing, threads()))?;
+            survey::estimate_groups_threads(spec, keys, histograms, &options, threads())
+        })
         .py_err(py)?;
 
     let mut rows: Vec<_> = grouped.rows.iter().map(|r| (r.key, Some(r), None)).collect();

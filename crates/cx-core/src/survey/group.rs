@@ -90,7 +90,7 @@ pub struct GroupedEstimates<K> {
 /// assert!((by.rows[1].estimate.value - 33.333_333).abs() < 1e-5);
 /// # Ok::<(), cx_core::CxError>(())
 /// ```
-pub fn score_by<T: ScoreValue, K: Hash + Eq + Ord + Clone>(
+pub fn score_by<T: ScoreValue, K: Hash + Eq + Ord + Clone + Send + Sync>(
     spec: &MetricSpec,
     scores: &[T],
     keys: &[K],
@@ -134,11 +134,23 @@ pub fn score_by_codes<T: ScoreValue>(
 }
 
 /// Rows from per-group accumulators (e.g. merged from partitions); `keys[i]` names `histograms[i]`.
-pub fn estimate_groups<K: Ord + Clone>(
+pub fn estimate_groups<K: Ord + Clone + Send + Sync>(
     spec: &MetricSpec,
     keys: Vec<K>,
     histograms: Vec<Histogram>,
     options: &GroupOptions,
+) -> Result<GroupedEstimates<K>> {
+    estimate_groups_threads(spec, keys, histograms, options, 1)
+}
+
+/// [`estimate_groups`] with the groups' estimates (and comparisons) computed on up to `threads` threads. The
+/// result is the same for any number of threads.
+pub fn estimate_groups_threads<K: Ord + Clone + Send + Sync>(
+    spec: &MetricSpec,
+    keys: Vec<K>,
+    histograms: Vec<Histogram>,
+    options: &GroupOptions,
+    threads: usize,
 ) -> Result<GroupedEstimates<K>> {
     CxError::check_len("group histograms", keys.len(), histograms.len())?;
     let n_missing = histograms.iter().map(Histogram::n_missing).sum();
@@ -146,45 +158,22 @@ pub fn estimate_groups<K: Ord + Clone>(
         .compare_to_rest
         .map(|_| rest_of_each(spec, &histograms))
         .transpose()?;
-    let mut rows = Vec::new();
-    let mut suppressed = Vec::new();
-    for (g, (key, h)) in keys.into_iter().zip(&histograms).enumerate() {
-        let n = h.n();
-        let skip = |reason: String| Suppressed {
-            key: key.clone(),
-            n,
-            n_missing: h.n_missing(),
-            reason,
-        };
-        if n == 0 || n < options.min_n {
-            suppressed.push(skip(format!("n {n} below min_n {}", options.min_n.max(1))));
-            continue;
+    // Interval root-finding dominates for many groups, so a few hundred groups per thread pay for a spawn.
+    let chunks = super::parallel::ranges(keys.len(), threads, 256);
+    let parts = super::parallel::run(&chunks, |range| {
+        let mut part = (Vec::new(), Vec::new());
+        for g in range {
+            match one_group(spec, &keys[g], &histograms[g], rest.as_ref().map(|r| &r[g]), options)? {
+                Ok(row) => part.0.push(row),
+                Err(s) => part.1.push(s),
+            }
         }
-        let estimate = match estimate(spec, h, &options.estimate) {
-            Ok(e) => e,
-            Err(e @ (CxError::InsufficientData { .. } | CxError::ZeroTotalWeight { .. })) => {
-                suppressed.push(skip(e.to_string()));
-                continue;
-            }
-            Err(e) => return Err(e),
-        };
-        let vs_rest = match (&rest, options.compare_to_rest) {
-            (Some(rest), Some(method)) if rest[g].n() > 0 => {
-                match compare(spec, h, &rest[g], Some(method), options.estimate.level) {
-                    Ok(c) => Some(c),
-                    Err(CxError::InsufficientData { .. } | CxError::ZeroTotalWeight { .. }) => None,
-                    Err(e) => return Err(e),
-                }
-            }
-            _ => None,
-        };
-        rows.push(GroupRow {
-            key,
-            estimate,
-            vs_rest,
-            p_adjusted: None,
-            significant: None,
-        });
+        Ok(part)
+    })?;
+    let (mut rows, mut suppressed): (Vec<_>, Vec<_>) = (Vec::new(), Vec::new());
+    for (r, s) in parts {
+        rows.extend(r);
+        suppressed.extend(s);
     }
     rows.sort_by(|a, b| a.key.cmp(&b.key));
     suppressed.sort_by(|a, b| a.key.cmp(&b.key));
@@ -202,6 +191,50 @@ pub fn estimate_groups<K: Ord + Clone>(
         suppressed,
         n_missing,
     })
+}
+
+/// One group's row, or why it is suppressed.
+fn one_group<K: Clone>(
+    spec: &MetricSpec,
+    key: &K,
+    h: &Histogram,
+    rest: Option<&Histogram>,
+    options: &GroupOptions,
+) -> Result<std::result::Result<GroupRow<K>, Suppressed<K>>> {
+    let n = h.n();
+    let skip = |reason: String| Suppressed {
+        key: key.clone(),
+        n,
+        n_missing: h.n_missing(),
+        reason,
+    };
+    if n == 0 || n < options.min_n {
+        return Ok(Err(skip(format!("n {n} below min_n {}", options.min_n.max(1)))));
+    }
+    let estimate = match estimate(spec, h, &options.estimate) {
+        Ok(e) => e,
+        Err(e @ (CxError::InsufficientData { .. } | CxError::ZeroTotalWeight { .. })) => {
+            return Ok(Err(skip(e.to_string())));
+        }
+        Err(e) => return Err(e),
+    };
+    let vs_rest = match (rest, options.compare_to_rest) {
+        (Some(rest), Some(method)) if rest.n() > 0 => {
+            match compare(spec, h, rest, Some(method), options.estimate.level) {
+                Ok(c) => Some(c),
+                Err(CxError::InsufficientData { .. } | CxError::ZeroTotalWeight { .. }) => None,
+                Err(e) => return Err(e),
+            }
+        }
+        _ => None,
+    };
+    Ok(Ok(GroupRow {
+        key: key.clone(),
+        estimate,
+        vs_rest,
+        p_adjusted: None,
+        significant: None,
+    }))
 }
 
 /// For each group, the merge of all other groups, from prefix and suffix merges (no subtraction, so weighted

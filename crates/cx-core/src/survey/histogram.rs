@@ -20,9 +20,16 @@
 //! # Ok::<(), cx_core::CxError>(())
 //! ```
 
+use super::parallel;
 use super::spec::Scale;
 use crate::{CxError, Result};
 use serde::{Deserialize, Serialize};
+
+/// Fewest rows per thread: below this, spawning costs more than it saves.
+const PARALLEL_ROWS: usize = 1 << 18;
+
+/// Widest key range indexed directly (bins for every value in the range, per thread).
+const DIRECT_SPAN: u128 = 1 << 16;
 
 /// Version of the serialised [`Histogram`] format.
 pub const HISTOGRAM_VERSION: u32 = 1;
@@ -138,15 +145,17 @@ impl ScoreValue for f32 {
 macro_rules! integer_score {
     ($($t:ty),*) => {$(
         impl ScoreValue for $t {
-            type Lookup = (i128, u128);
+            type Lookup = (i64, u64);
 
-            fn lookup(scale: Scale) -> (i128, u128) {
-                (i128::from(scale.min), scale.points() as u128)
+            fn lookup(scale: Scale) -> (i64, u64) {
+                (i64::from(scale.min), scale.points() as u64)
             }
 
             #[inline(always)]
-            fn bin_candidate(self, &(min, points): &(i128, u128)) -> (usize, bool) {
-                let offset = (self as i128 - min) as u128;
+            fn bin_candidate(self, &(min, points): &(i64, u64)) -> (usize, bool) {
+                // 64-bit arithmetic (i128 doubles the work of the hot loop): every value of these types fits in
+                // an i64, and a wrapped difference is a huge u64, so off-scale values stay invalid.
+                let offset = (self as i64).wrapping_sub(min) as u64;
                 (offset as usize, offset < points)
             }
 
@@ -156,7 +165,26 @@ macro_rules! integer_score {
         }
     )*};
 }
-integer_score!(i8, i16, i32, i64, u8, u16, u32, u64);
+integer_score!(i8, i16, i32, i64, u8, u16, u32);
+
+impl ScoreValue for u64 {
+    type Lookup = (i64, u64);
+
+    fn lookup(scale: Scale) -> (i64, u64) {
+        i64::lookup(scale)
+    }
+
+    #[inline(always)]
+    fn bin_candidate(self, lookup: &(i64, u64)) -> (usize, bool) {
+        // Above i64::MAX the cast would wrap to a negative score; such values are off every scale.
+        let (bin, valid) = (self as i64).bin_candidate(lookup);
+        (bin, valid & (self <= i64::MAX as u64))
+    }
+
+    fn to_f64(self) -> f64 {
+        self as f64
+    }
+}
 
 /// Classifies a score the fast path rejected: missing (Ok(None) under `skip`) or a typed error.
 ///
@@ -235,6 +263,79 @@ impl Histogram {
     ) -> Result<Histogram> {
         let mut groups = tally(scale, scores, weights, Ungrouped, missing)?;
         Ok(groups.pop().expect("one group"))
+    }
+
+    /// [`Histogram::from_scores`] on up to `threads` threads for large unweighted inputs (weighted sums stay on
+    /// one thread, so their rounding never depends on the split). The result and any error equal one pass's.
+    pub fn from_scores_threads<T: ScoreValue>(
+        scale: Scale,
+        scores: &[T],
+        weights: Option<&[f64]>,
+        missing: MissingPolicy,
+        threads: usize,
+    ) -> Result<Histogram> {
+        if weights.is_some() {
+            return Histogram::from_scores(scale, scores, weights, missing);
+        }
+        let parts = parallel::run(&parallel::ranges(scores.len(), threads, PARALLEL_ROWS), |r| {
+            let base = r.start;
+            Histogram::from_scores(scale, &scores[r], None, missing).map_err(|e| parallel::at_offset(e, base))
+        })?;
+        let mut total = Histogram::new(scale);
+        for part in &parts {
+            total.merge(part)?;
+        }
+        Ok(total)
+    }
+
+    /// One histogram per distinct `i64` key (group ids, or codes from a factorisation), on up to `threads`
+    /// threads for large unweighted inputs: the keys in ascending order and their histograms. Keys spanning a
+    /// range of at most 65,536 values index the bins directly (no hashing); wider keys are hashed.
+    pub fn by_i64_keys<T: ScoreValue>(
+        scale: Scale,
+        scores: &[T],
+        keys: &[i64],
+        weights: Option<&[f64]>,
+        missing: MissingPolicy,
+        threads: usize,
+    ) -> Result<(Vec<i64>, Vec<Histogram>)> {
+        CxError::check_len("group keys", scores.len(), keys.len())?;
+        if keys.is_empty() {
+            return Ok((Vec::new(), Vec::new()));
+        }
+        if weights.is_none() {
+            // One pass per thread: each thread's table grows to the keys it meets, so no pass for the range.
+            let ranges = parallel::ranges(keys.len(), threads, PARALLEL_ROWS);
+            let parts = parallel::run(&ranges, |r| {
+                let base = r.start;
+                KeyTable::tally(scale, &scores[r.clone()], &keys[r], missing).map_err(|e| parallel::at_offset(e, base))
+            })?;
+            if let Some(tables) = parts.into_iter().collect::<Option<Vec<KeyTable>>>() {
+                return Ok(KeyTable::merge(scale, &tables));
+            }
+        }
+        let (min, max) = keys
+            .iter()
+            .fold((i64::MAX, i64::MIN), |(lo, hi), &k| (lo.min(k), hi.max(k)));
+        let span = (i128::from(max) - i128::from(min) + 1) as u128;
+        if span > DIRECT_SPAN {
+            let mut distinct: Vec<i64> = keys.to_vec();
+            distinct.sort_unstable();
+            distinct.dedup();
+            let codes: Vec<u32> = keys
+                .iter()
+                .map(|k| distinct.binary_search(k).expect("a key of the input") as u32)
+                .collect();
+            let histograms = Histogram::by_group_codes(scale, scores, &codes, distinct.len(), weights, missing)?;
+            return Ok((distinct, histograms));
+        }
+        let grouping = Offset {
+            keys,
+            min,
+            n_groups: span as usize,
+        };
+        let histograms = tally(scale, scores, weights, grouping, missing)?;
+        Ok(present_keys(min, histograms))
     }
 
     /// Adds more responses. On error the histogram is unchanged.
@@ -385,6 +486,140 @@ impl Grouping for Grouped<'_> {
     }
 }
 
+/// Keys that occur (they have a count or a missing response) and their histograms; `histograms[i]` is key
+/// `min + i`.
+fn present_keys(min: i64, histograms: Vec<Histogram>) -> (Vec<i64>, Vec<Histogram>) {
+    histograms
+        .into_iter()
+        .enumerate()
+        .filter(|(_, h)| h.n() > 0 || h.n_missing() > 0)
+        .map(|(i, h)| (min + i as i64, h))
+        .unzip()
+}
+
+/// Unweighted counts per (key, point) for keys in `lo..lo + span`, grown as keys outside appear. (`u32`
+/// counts measured slower than `u64` here.)
+struct KeyTable {
+    lo: i64,
+    span: usize,
+    counts: Vec<u64>,
+    missing: Vec<u64>,
+}
+
+impl KeyTable {
+    /// One pass over a range of rows; `None` when the keys span more than [`DIRECT_SPAN`] values.
+    fn tally<T: ScoreValue>(
+        scale: Scale,
+        scores: &[T],
+        keys: &[i64],
+        missing: MissingPolicy,
+    ) -> Result<Option<KeyTable>> {
+        let points = scale.points();
+        let lookup = T::lookup(scale);
+        let mut t = KeyTable {
+            lo: keys.first().copied().unwrap_or(0),
+            span: 1,
+            counts: vec![0; points],
+            missing: vec![0],
+        };
+        for (row, (&score, &key)) in scores.iter().zip(keys).enumerate() {
+            let mut slot = key.wrapping_sub(t.lo) as u64 as usize;
+            if slot >= t.span {
+                if !t.grow(key, points) {
+                    return Ok(None);
+                }
+                slot = key.wrapping_sub(t.lo) as usize;
+            }
+            let (bin, valid) = score.bin_candidate(&lookup);
+            if valid {
+                t.counts[slot * points + bin] += 1;
+            } else {
+                match locate(score, row, &lookup, scale, missing)? {
+                    Some(bin) => t.counts[slot * points + bin] += 1,
+                    None => t.missing[slot] += 1,
+                }
+            }
+        }
+        Ok(Some(t))
+    }
+
+    /// Widens the table to hold `key` (at least doubling it, so growth is rare); false if that would exceed
+    /// [`DIRECT_SPAN`].
+    #[cold]
+    fn grow(&mut self, key: i64, points: usize) -> bool {
+        let (lo, hi) = (i128::from(self.lo), i128::from(self.lo) + self.span as i128);
+        let (mut new_lo, mut new_hi) = (lo.min(i128::from(key)), hi.max(i128::from(key) + 1));
+        let width = (new_hi - new_lo).max(2 * self.span as i128);
+        if key < self.lo {
+            new_lo = new_hi - width;
+        } else {
+            new_hi = new_lo + width;
+        }
+        if (new_hi - new_lo) as u128 > DIRECT_SPAN || new_lo < i128::from(i64::MIN) || new_hi > i128::from(i64::MAX) {
+            return false;
+        }
+        let (span, shift) = ((new_hi - new_lo) as usize, (lo - new_lo) as usize);
+        let mut counts = vec![0; span * points];
+        counts[shift * points..(shift + self.span) * points].copy_from_slice(&self.counts);
+        let mut missing = vec![0; span];
+        missing[shift..shift + self.span].copy_from_slice(&self.missing);
+        *self = KeyTable {
+            lo: new_lo as i64,
+            span,
+            counts,
+            missing,
+        };
+        true
+    }
+
+    /// The tables of all ranges added up: the present keys and their histograms.
+    fn merge(scale: Scale, tables: &[KeyTable]) -> (Vec<i64>, Vec<Histogram>) {
+        let points = scale.points();
+        let lo = tables.iter().map(|t| t.lo).min().expect("one table");
+        let hi = tables.iter().map(|t| t.lo + t.span as i64).max().expect("one table");
+        let span = (hi - lo) as usize;
+        let mut counts = vec![0u64; span * points];
+        let mut missing = vec![0u64; span];
+        for t in tables {
+            let shift = (t.lo - lo) as usize;
+            for (a, &b) in counts[shift * points..].iter_mut().zip(&t.counts) {
+                *a += b;
+            }
+            for (a, &b) in missing[shift..].iter_mut().zip(&t.missing) {
+                *a += b;
+            }
+        }
+        let histograms = (0..span)
+            .map(|i| Histogram {
+                scale,
+                counts: counts[i * points..(i + 1) * points].to_vec(),
+                weights: None,
+                n_missing: missing[i],
+            })
+            .collect();
+        present_keys(lo, histograms)
+    }
+}
+
+/// Keys within a small range, grouped by their offset from the smallest.
+#[derive(Clone, Copy)]
+struct Offset<'a> {
+    keys: &'a [i64],
+    min: i64,
+    n_groups: usize,
+}
+
+impl Grouping for Offset<'_> {
+    fn n_groups(self) -> usize {
+        self.n_groups
+    }
+    #[inline(always)]
+    fn group(self, row: usize) -> Result<usize> {
+        // Every key lies in min..=max by construction, so the offset is a valid group.
+        Ok(self.keys[row].wrapping_sub(self.min) as usize)
+    }
+}
+
 #[cold]
 #[inline(never)]
 fn bad_code(code: u32, index: usize, n_groups: usize) -> CxError {
@@ -426,9 +661,14 @@ fn tally<T: ScoreValue, G: Grouping>(
         None => {
             for (row, &score) in scores.iter().enumerate() {
                 let g = grouping.group(row)?;
-                match locate(score, row, &lookup, scale, missing)? {
-                    Some(bin) => counts[g * points + bin] += 1,
-                    None => n_missing[g] += 1,
+                let (bin, valid) = score.bin_candidate(&lookup);
+                if valid {
+                    counts[g * points + bin] += 1;
+                } else {
+                    match locate(score, row, &lookup, scale, missing)? {
+                        Some(bin) => counts[g * points + bin] += 1,
+                        None => n_missing[g] += 1,
+                    }
                 }
             }
         }

@@ -20,6 +20,7 @@ mod group;
 mod histogram;
 mod hypothesis;
 pub mod interval;
+mod parallel;
 mod planning;
 mod spec;
 mod trend;
@@ -30,7 +31,10 @@ pub use compare::{CompareMethod, Comparison, PairedComparison, compare, compare_
 pub use estimate::{
     CategoryCounts, Estimate, EstimateOptions, Shares, estimate, histogram_from_category_counts, nps_from_counts, score,
 };
-pub use group::{GroupOptions, GroupRow, GroupedEstimates, Suppressed, estimate_groups, score_by, score_by_codes};
+pub use group::{
+    GroupOptions, GroupRow, GroupedEstimates, Suppressed, estimate_groups, estimate_groups_threads, score_by,
+    score_by_codes,
+};
 pub use histogram::{HISTOGRAM_VERSION, Histogram, MissingPolicy, ScoreValue};
 pub use hypothesis::{OneSampleTest, TestResult, one_sample_test};
 pub use interval::IntervalMethod;

@@ -1,0 +1,111 @@
+//! Splitting one pass over many rows (or groups) across a few threads.
+//!
+//! The caller says how many threads it may use (the core reads no environment); work is split into contiguous
+//! ranges, each range's result is computed on its own scoped thread, and results come back in range order, so
+//! merging them gives exactly the one-pass answer (counts are integers) and the first error is the one a single
+//! pass would report.
+
+use crate::{CxError, Result};
+use std::ops::Range;
+
+/// Up to `threads` contiguous ranges covering `0..n`, none shorter than `min_per_range` (so small inputs stay on
+/// one thread).
+pub(crate) fn ranges(n: usize, threads: usize, min_per_range: usize) -> Vec<Range<usize>> {
+    let parts = threads.max(1).min(n / min_per_range.max(1)).max(1);
+    let size = n.div_ceil(parts).max(1);
+    (0..n.div_ceil(size).max(1))
+        .map(|i| (i * size).min(n)..((i + 1) * size).min(n))
+        .collect()
+}
+
+/// Runs `work` on every range, the first on the calling thread and the others on scoped threads; the results in
+/// range order, or the error of the earliest range that failed.
+pub(crate) fn run<R: Send>(ranges: &[Range<usize>], work: impl Fn(Range<usize>) -> Result<R> + Sync) -> Result<Vec<R>> {
+    match ranges {
+        [] => Ok(Vec::new()),
+        [only] => Ok(vec![work(only.clone())?]),
+        [first, rest @ ..] => std::thread::scope(|scope| {
+            let work = &work;
+            let handles: Vec<_> = rest
+                .iter()
+                .map(|r| {
+                    let r = r.clone();
+                    scope.spawn(move || work(r))
+                })
+                .collect();
+            let mut results = vec![work(first.clone())];
+            // A panic on a worker resurfaces here, on the caller's thread, where the bindings catch it.
+            results.extend(
+                handles
+                    .into_iter()
+                    .map(|h| h.join().unwrap_or_else(|p| std::panic::resume_unwind(p))),
+            );
+            results.into_iter().collect()
+        }),
+    }
+}
+
+/// `e` with its row index shifted by `base`: errors from a range name rows of the whole input.
+pub(crate) fn at_offset(e: CxError, base: usize) -> CxError {
+    match e {
+        CxError::ScoreOutOfRange { value, index, min, max } => CxError::ScoreOutOfRange {
+            value,
+            index: index + base,
+            min,
+            max,
+        },
+        CxError::NonIntegerScore { value, index, min, max } => CxError::NonIntegerScore {
+            value,
+            index: index + base,
+            min,
+            max,
+        },
+        CxError::MissingValue { what, index } => CxError::MissingValue {
+            what,
+            index: index + base,
+        },
+        CxError::InvalidWeight { value, index } => CxError::InvalidWeight {
+            value,
+            index: index + base,
+        },
+        CxError::InvalidGroupCode { code, index, n_groups } => CxError::InvalidGroupCode {
+            code,
+            index: index + base,
+            n_groups,
+        },
+        other => other,
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn ranges_cover_the_input_once_and_respect_the_minimum() {
+        for (n, threads, min) in [(0, 4, 10), (5, 4, 10), (100, 2, 10), (101, 3, 10), (10, 8, 1)] {
+            let r = ranges(n, threads, min);
+            assert_eq!(r.first().map(|r| r.start), Some(0));
+            assert_eq!(r.last().map(|r| r.end), Some(n));
+            assert!(r.windows(2).all(|w| w[0].end == w[1].start));
+            assert!(
+                r.len() <= threads.max(1) && (r.len() == 1 || r.iter().all(|x| x.len() * 2 >= min)),
+                "{n} {threads} {min}: {r:?}"
+            );
+        }
+    }
+
+    #[test]
+    fn the_earliest_error_wins_and_results_keep_their_order() {
+        let r = ranges(100, 4, 10);
+        assert_eq!(run(&r, |x| Ok(x.start)).unwrap(), [0, 25, 50, 75]);
+        let e = run(&r, |x| {
+            if x.start >= 25 {
+                Err(CxError::empty(x.start.to_string()))
+            } else {
+                Ok(())
+            }
+        });
+        assert_eq!(e, Err(CxError::empty("25")));
+    }
+}

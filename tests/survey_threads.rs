@@ -1,0 +1,123 @@
+//! Batch calls split over threads give exactly the one-pass answer: histograms from scores, per-key histograms
+//! (direct-indexed, growing and hashed key ranges), grouped estimates, and the first error with its index.
+
+use cx_core::CxError;
+use cx_core::survey::{GroupOptions, Histogram, MetricSpec, MissingPolicy, estimate_groups_threads, score_by};
+use rand::{RngExt, SeedableRng};
+use rand_chacha::ChaCha8Rng;
+
+/// Large enough that the calls below really split (into two ranges from 2 × 2¹⁸ rows).
+const N: usize = 600_000;
+
+fn data(seed: u64, key_range: (i64, i64)) -> (Vec<f64>, Vec<i64>) {
+    let mut rng = ChaCha8Rng::seed_from_u64(seed);
+    let scores = (0..N)
+        .map(|_| {
+            if rng.random::<f64>() < 0.01 {
+                f64::NAN
+            } else {
+                f64::from(rng.random_range(0..=10u8))
+            }
+        })
+        .collect();
+    let keys = (0..N).map(|_| rng.random_range(key_range.0..=key_range.1)).collect();
+    (scores, keys)
+}
+
+#[test]
+fn threaded_histograms_equal_one_pass() {
+    let scale = MetricSpec::nps().scale;
+    let (scores, _) = data(1, (0, 1));
+    let one = Histogram::from_scores(scale, &scores, None, MissingPolicy::Skip).unwrap();
+    for threads in [1, 2, 3, 8] {
+        assert_eq!(
+            Histogram::from_scores_threads(scale, &scores, None, MissingPolicy::Skip, threads).unwrap(),
+            one
+        );
+    }
+    let ints: Vec<i64> = scores.iter().map(|s| if s.is_nan() { 5 } else { *s as i64 }).collect();
+    let one = Histogram::from_scores(scale, &ints, None, MissingPolicy::Skip).unwrap();
+    assert_eq!(
+        Histogram::from_scores_threads(scale, &ints, None, MissingPolicy::Skip, 4).unwrap(),
+        one
+    );
+}
+
+#[test]
+fn the_first_bad_score_is_reported_with_its_index_whatever_the_split() {
+    let scale = MetricSpec::nps().scale;
+    let (mut scores, keys) = data(2, (0, 99));
+    scores[590_000] = 12.0; // in the last range
+    scores[300_001] = 11.0; // in the second range of two: this one is first
+    for threads in [1, 2, 4] {
+        let e = Histogram::from_scores_threads(scale, &scores, None, MissingPolicy::Skip, threads).unwrap_err();
+        assert_eq!(
+            e,
+            CxError::ScoreOutOfRange {
+                value: 11.0,
+                index: 300_001,
+                min: 0,
+                max: 10
+            }
+        );
+        let e = Histogram::by_i64_keys(scale, &scores, &keys, None, MissingPolicy::Skip, threads).unwrap_err();
+        assert_eq!(
+            e,
+            CxError::ScoreOutOfRange {
+                value: 11.0,
+                index: 300_001,
+                min: 0,
+                max: 10
+            }
+        );
+    }
+    // With a bad score in the first range too, that one is reported.
+    scores[100] = -1.0;
+    let e = Histogram::from_scores_threads(scale, &scores, None, MissingPolicy::Skip, 2).unwrap_err();
+    assert_eq!(
+        e,
+        CxError::ScoreOutOfRange {
+            value: -1.0,
+            index: 100,
+            min: 0,
+            max: 10
+        }
+    );
+    let (scores, _) = data(3, (0, 1));
+    let first_nan = scores.iter().position(|s| s.is_nan()).unwrap();
+    let e = Histogram::from_scores_threads(scale, &scores, None, MissingPolicy::Error, 2).unwrap_err();
+    assert_eq!(
+        e,
+        CxError::MissingValue {
+            what: "scores".into(),
+            index: first_nan
+        }
+    );
+}
+
+#[test]
+fn per_key_histograms_equal_the_hashed_reference_for_any_key_range() {
+    let spec = MetricSpec::nps();
+    // Direct (a thousand keys), growing from the first key down to negatives, and too wide to index (hashed).
+    for (seed, range) in [(4, (0, 999)), (5, (-40_000, 20_000)), (6, (-(1 << 40), 1 << 40))] {
+        let (scores, keys) = data(seed, range);
+        let reference = score_by(&spec, &scores, &keys, None, &GroupOptions::default()).unwrap();
+        for threads in [1, 2, 3] {
+            let (k, h) =
+                Histogram::by_i64_keys(spec.scale, &scores, &keys, None, MissingPolicy::Skip, threads).unwrap();
+            assert!(k.windows(2).all(|w| w[0] < w[1]), "keys ascending");
+            let got = estimate_groups_threads(&spec, k, h, &GroupOptions::default(), threads).unwrap();
+            assert_eq!(got.rows.len(), reference.rows.len());
+            assert_eq!(got, reference, "range {range:?}, {threads} threads");
+        }
+    }
+    // Weighted input takes the one-thread path and still equals the reference.
+    let (scores, keys) = data(7, (10, 50));
+    let weights: Vec<f64> = (0..N).map(|i| [0.5, 1.0, 2.0][i % 3]).collect();
+    let reference = score_by(&spec, &scores, &keys, Some(&weights), &GroupOptions::default()).unwrap();
+    let (k, h) = Histogram::by_i64_keys(spec.scale, &scores, &keys, Some(&weights), MissingPolicy::Skip, 2).unwrap();
+    assert_eq!(
+        estimate_groups_threads(&spec, k, h, &GroupOptions::default(), 2).unwrap(),
+        reference
+    );
+}
