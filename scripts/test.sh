@@ -48,6 +48,9 @@ fi
 step "pytest crates/cx-py/tests"
 .venv/bin/python -m pytest crates/cx-py/tests -q
 
+step "benches/python/compare.py --quick (every competitor's result equals cxkit's; timings not asserted)"
+.venv/bin/python benches/python/compare.py --quick --repeat 1
+
 step "C: libcx tests (strict C11, ASan+UBSan, valgrind), header as C++, examples/c"
 bash scripts/test_c.sh
 

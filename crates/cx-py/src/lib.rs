@@ -47,6 +47,7 @@ fn _cxkit(m: &Bound<'_, PyModule>) -> PyResult<()> {
     m.add_class::<journey::PyRoadmap>()?;
     m.add_class::<journey::PyEvaluations>()?;
     m.add_function(wrap_pyfunction!(journey::_funnel, m)?)?;
+    m.add_function(wrap_pyfunction!(journey::_funnel_ids, m)?)?;
     two_factor::register(m)?;
     m.add_function(wrap_pyfunction!(error::_error_kinds, m)?)?;
     m.add_function(wrap_pyfunction!(error::_sample_error, m)?)?;

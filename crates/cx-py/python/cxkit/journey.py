@@ -393,9 +393,10 @@ def funnel(
     if ids.dtype.kind not in "iu":
         ids = pd.factorize(ids)[0].astype(np.int64)
     labels = pd.Index(pd.unique(pd.Index(steps)))
-    codes = labels.get_indexer(_numpy(events).astype(object))
-    codes = np.where(codes < 0, len(labels), codes).astype(np.uint32)
     step_codes = [int(c) for c in labels.get_indexer(steps)]
+    raw_events = _numpy(events)
+    # Integer event ids with integer steps are coded in Rust in one pass; other labels through pandas.
+    integer_ids = raw_events.dtype.kind in "iu" and all(isinstance(s, (int, np.integer)) for s in labels)
     dated = _is_datetime(timestamps)
     if dated:
         ts = pd.to_datetime(timestamps).to_numpy(dtype="datetime64[ns]").view(np.int64)
@@ -404,7 +405,13 @@ def funnel(
     else:
         ts = _numpy(timestamps)
         window_units, as_of_units = int(window), None if as_of is None else int(as_of)
-    result = json.loads(_cxkit._funnel(ids, codes, ts, step_codes, window_units, mode, as_of_units))
+    if integer_ids:
+        result = json.loads(_cxkit._funnel_ids(ids, raw_events, ts, [int(s) for s in labels], step_codes, window_units,
+                                               mode, as_of_units))  # fmt: skip
+    else:
+        codes = labels.get_indexer(raw_events.astype(object))
+        codes = np.where(codes < 0, len(labels), codes).astype(np.uint32)
+        result = json.loads(_cxkit._funnel(ids, codes, ts, step_codes, window_units, mode, as_of_units))
     rows = [{**s, "event": steps[s["step"]]} for s in result["steps"]]
     columns = ["step", "event", "reached", "in_progress", "dropped", "conversion_from_previous",
                "conversion_from_entry", "time_to_convert_p50", "time_to_convert_p90"]  # fmt: skip
