@@ -71,6 +71,22 @@ fn the_first_bad_score_is_reported_with_its_index_whatever_the_split() {
             }
         );
     }
+    // A key too wide for the table early in the first range stops that range's pass; its later bad score is
+    // still the one reported, not the second range's.
+    let mut wide = keys.clone();
+    wide[10] = 1 << 40;
+    let mut bad = scores.clone();
+    bad[200_000] = 13.0;
+    let e = Histogram::by_i64_keys(scale, &bad, &wide, None, MissingPolicy::Skip, 2).unwrap_err();
+    assert_eq!(
+        e,
+        CxError::ScoreOutOfRange {
+            value: 13.0,
+            index: 200_000,
+            min: 0,
+            max: 10
+        }
+    );
     // With a bad score in the first range too, that one is reported.
     scores[100] = -1.0;
     let e = Histogram::from_scores_threads(scale, &scores, None, MissingPolicy::Skip, 2).unwrap_err();

@@ -290,7 +290,7 @@ impl Histogram {
 
     /// One histogram per distinct `i64` key (group ids, or codes from a factorisation), on up to `threads`
     /// threads for large unweighted inputs: the keys in ascending order and their histograms. Keys spanning a
-    /// range of at most 65,536 values index the bins directly (no hashing); wider keys are hashed.
+    /// range of at most 65,536 values index the bins directly (no hashing); wider keys are sorted and searched.
     pub fn by_i64_keys<T: ScoreValue>(
         scale: Scale,
         scores: &[T],
@@ -308,9 +308,16 @@ impl Histogram {
             let ranges = parallel::ranges(keys.len(), threads, PARALLEL_ROWS);
             let parts = parallel::run(&ranges, |r| {
                 let base = r.start;
-                KeyTable::tally(scale, &scores[r.clone()], &keys[r], missing).map_err(|e| parallel::at_offset(e, base))
+                Ok(KeyTable::tally(scale, &scores[r.clone()], &keys[r], missing)
+                    .map_err(|e| parallel::at_offset(e, base)))
             })?;
-            if let Some(tables) = parts.into_iter().collect::<Option<Vec<KeyTable>>>() {
+            // A range that stopped at too wide a key did not check its later rows, so only when none did is the
+            // earliest range's error the first of the input; otherwise the pass below finds it.
+            if parts.iter().all(|p| !matches!(p, Ok(None))) {
+                let tables = parts
+                    .into_iter()
+                    .map(|p| p.map(|t| t.expect("checked above")))
+                    .collect::<Result<Vec<KeyTable>>>()?;
                 return Ok(KeyTable::merge(scale, &tables));
             }
         }
