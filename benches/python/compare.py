@@ -210,7 +210,8 @@ def health(accounts: int, rng: np.random.Generator):
             exprs.append(pts * w[m])
         return lazy.select(score=pl.sum_horizontal(exprs) / w.sum())["score"].to_numpy()
 
-    return "health: 1M accounts x 10 measures", {"numpy": numpy, "pandas": pandas, "polars": polars}, cxkit, None
+    label = f"health: {accounts / 1e6:g}M accounts x 10 measures"
+    return label, {"numpy": numpy, "pandas": pandas, "polars": polars}, cxkit, None
 
 
 # ---------------------------------------------------------------- journeys: ordered funnel
@@ -287,7 +288,7 @@ def funnel(n_events: int, rng: np.random.Generator, shuffled: bool):
             reached.append(len(np.unique(la)))
         return np.array(reached)
 
-    label = "ordered funnel, 10M events" + (" (shuffled)" if shuffled else " (sorted)")
+    label = f"ordered funnel, {n_events / 1e6:g}M events" + (" (shuffled)" if shuffled else " (sorted)")
     return label, {"numpy": numpy, "pandas": pandas, "polars": polars}, cxkit, None
 
 
