@@ -2,7 +2,7 @@
 //! mode against a naive reference (all entries, greedy matching) with proptest.
 
 use cx_core::CxError;
-use cx_core::journey::{Funnel, FunnelMode, FunnelSpec, funnel};
+use cx_core::journey::{Funnel, FunnelMode, FunnelSpec, funnel, funnel_threads};
 use proptest::prelude::*;
 
 fn spec(steps: &[u32], window: i64, mode: FunnelMode, as_of: Option<i64>) -> FunnelSpec {
@@ -143,6 +143,45 @@ fn bad_specs_and_inputs_are_refused() {
 }
 
 /// The naive reference: every entry of every account matched greedily (earliest next step), per mode.
+#[test]
+fn threaded_funnels_equal_one_pass_and_unsorted_input_falls_back() {
+    use rand::{RngExt, SeedableRng};
+    let mut rng = rand_chacha::ChaCha8Rng::seed_from_u64(3);
+    // 80,000 accounts x 8 events, sorted by account and time, with ties: enough rows to split three ways.
+    let (mut a, mut e, mut t) = (Vec::new(), Vec::new(), Vec::new());
+    for account in 0..80_000u32 {
+        let mut time = rng.random_range(0..1_000i64);
+        for _ in 0..8 {
+            time += rng.random_range(0..5i64);
+            a.push(account);
+            e.push(rng.random_range(0..5u32));
+            t.push(time);
+        }
+    }
+    for (mode, as_of) in [
+        (FunnelMode::Ordered, None),
+        (FunnelMode::Strict, Some(1_100)),
+        (FunnelMode::AnyOrder, None),
+    ] {
+        let s = spec(&[0, 1, 2, 3], 12, mode, as_of);
+        // Compared as JSON: the first step's times to convert are NaN, which is never equal to itself.
+        let one = serde_json::to_string(&funnel(&a, &e, &t, &s).unwrap()).unwrap();
+        for threads in [2, 3] {
+            let split = serde_json::to_string(&funnel_threads(&a, &e, &t, &s, threads).unwrap()).unwrap();
+            assert_eq!(split, one, "{mode:?}, {threads} threads");
+        }
+    }
+    // Unsorted across a split: the same answer, from the one-thread path.
+    let s = spec(&[0, 1, 2], 12, FunnelMode::Ordered, None);
+    let n = a.len();
+    a.swap(10, n - 10);
+    let json = |f: Funnel| serde_json::to_string(&f).unwrap();
+    assert_eq!(
+        json(funnel_threads(&a, &e, &t, &s, 2).unwrap()),
+        json(funnel(&a, &e, &t, &s).unwrap())
+    );
+}
+
 fn reference(rows: &[(u32, u32, i64)], s: &FunnelSpec) -> (Vec<u64>, Vec<u64>, Vec<Vec<i64>>) {
     let n = s.steps.len();
     let step = |e: u32| s.steps.iter().position(|&x| x == e);

@@ -26,6 +26,7 @@ pub mod goals;
 pub mod health;
 mod hierarchy;
 pub mod journey;
+pub(crate) mod parallel;
 pub mod period;
 mod serde_util;
 pub mod stats;

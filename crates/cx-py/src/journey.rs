@@ -4,11 +4,11 @@
 //! DataFrames.
 
 use crate::error::IntoPyResult;
-use crate::estimate_options;
 use crate::input::{Scores, array, slice_of};
 use crate::spec::PyMetricSpec;
 use crate::with_scores;
-use cx_core::journey::{AccountEvaluation, FactsBuilder, FunnelMode, FunnelSpec, Roadmap, funnel as core_funnel};
+use crate::{estimate_options, threads};
+use cx_core::journey::{AccountEvaluation, FactsBuilder, FunnelMode, FunnelSpec, Roadmap, funnel_threads};
 use cx_core::period::date_argument;
 use cx_core::survey::GroupOptions;
 use cx_core::{CxError, Result};
@@ -239,7 +239,7 @@ pub fn _funnel(
             as_of,
         })
         .py_err(py)?;
-    let result = py.detach(|| core_funnel(a, e, t, &spec)).py_err(py)?;
+    let result = py.detach(|| funnel_threads(a, e, t, &spec, threads())).py_err(py)?;
     Ok(json(&result))
 }
 
@@ -282,7 +282,7 @@ pub fn _funnel_ids(
                 .iter()
                 .map(|id| step_ids.iter().position(|s| s == id).map_or(other, |p| p as u32))
                 .collect();
-            core_funnel(a, &codes, t, &spec)
+            funnel_threads(a, &codes, t, &spec, threads())
         })
         .py_err(py)?;
     Ok(json(&result))

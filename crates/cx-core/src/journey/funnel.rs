@@ -405,6 +405,46 @@ pub fn funnel<A: AccountKey>(accounts: &[A], events: &[u32], timestamps: &[i64],
     Ok(counter.tally.finish(spec, accounts.len() as u64))
 }
 
+/// [`funnel`] on up to `threads` threads when the input is sorted by account and time: the rows are split at
+/// account boundaries and each range counted on its own thread; the result equals one pass (unsorted input is
+/// counted on one thread).
+pub fn funnel_threads<A: AccountKey + Sync>(
+    accounts: &[A],
+    events: &[u32],
+    timestamps: &[i64],
+    spec: &FunnelSpec,
+    threads: usize,
+) -> Result<Funnel> {
+    check(spec, accounts.len(), events.len(), timestamps)?;
+    let mut ranges = crate::parallel::ranges(accounts.len(), threads, 1 << 18);
+    // Move every split forward to the next account boundary, so no account is cut in two.
+    for i in 1..ranges.len() {
+        let mut at = ranges[i].start.max(ranges[i - 1].start);
+        while at < accounts.len() && at > 0 && accounts[at] == accounts[at - 1] {
+            at += 1;
+        }
+        ranges[i - 1].end = at;
+        ranges[i].start = at;
+    }
+    ranges.retain(|r| !r.is_empty());
+    // Sorted within each range and increasing across the boundaries is sorted overall.
+    let boundaries_increase = ranges.windows(2).all(|w| accounts[w[0].end - 1] < accounts[w[1].start]);
+    if ranges.len() > 1 && boundaries_increase {
+        let parts = crate::parallel::run(&ranges, |r| {
+            let mut counter = Counter::new(spec);
+            let sorted = counter.sorted_pass(&accounts[r.clone()], &events[r.clone()], &timestamps[r]);
+            Ok(sorted.then_some(counter.tally))
+        })?;
+        if let Some(tallies) = parts.into_iter().collect::<Option<Vec<Tally>>>() {
+            let mut tallies = tallies.into_iter();
+            let mut total = tallies.next().expect("two ranges or more");
+            tallies.for_each(|t| total.merge(t));
+            return Ok(total.finish(spec, accounts.len() as u64));
+        }
+    }
+    funnel(accounts, events, timestamps, spec)
+}
+
 /// Account ids the funnel groups by: integer codes or ids, mapped to `u64` preserving order.
 pub trait AccountKey: Copy + Ord {
     /// An order-preserving `u64` image.
@@ -600,6 +640,18 @@ impl Tally {
         }
         if r.open {
             self.in_progress[level + 1] += 1;
+        }
+    }
+
+    /// Adds another range's tally (times in any order: the quantiles do not depend on it).
+    fn merge(&mut self, other: Tally) {
+        self.accounts += other.accounts;
+        for k in 0..self.reached.len() {
+            self.reached[k] += other.reached[k];
+            self.in_progress[k] += other.in_progress[k];
+        }
+        for (mine, theirs) in self.times.iter_mut().zip(other.times) {
+            mine.extend(theirs);
         }
     }
 

@@ -17,7 +17,7 @@ pub use candidates::Candidate;
 pub use condition::{Condition, Op};
 pub use evaluate::{AccountEvaluation, Firing, JourneyStatus, OwnerTasks, StageVisit, TaskState, TaskStatus};
 pub use facts::{AccountFacts, FactsBuilder, FactsDocument, LeafValue, Truth};
-pub use funnel::{AccountKey, Funnel, FunnelMode, FunnelSpec, FunnelStep, MAX_STEPS, funnel};
+pub use funnel::{AccountKey, Funnel, FunnelMode, FunnelSpec, FunnelStep, MAX_STEPS, funnel, funnel_threads};
 pub use portfolio::{ActionRate, COMPLETED, Portfolio, StageRow, Stalled, TaskRate};
 pub use roadmap::{
     ActionKind, Cooldown, Due, Factor, GuidedAction, Owner, ROADMAP_VERSION, Roadmap, Stage, Task, Touchpoint, Trigger,

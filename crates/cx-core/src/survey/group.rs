@@ -159,8 +159,8 @@ pub fn estimate_groups_threads<K: Ord + Clone + Send + Sync>(
         .map(|_| rest_of_each(spec, &histograms))
         .transpose()?;
     // Interval root-finding dominates for many groups, so a few hundred groups per thread pay for a spawn.
-    let chunks = super::parallel::ranges(keys.len(), threads, 256);
-    let parts = super::parallel::run(&chunks, |range| {
+    let chunks = crate::parallel::ranges(keys.len(), threads, 256);
+    let parts = crate::parallel::run(&chunks, |range| {
         let mut part = (Vec::new(), Vec::new());
         for g in range {
             match one_group(spec, &keys[g], &histograms[g], rest.as_ref().map(|r| &r[g]), options)? {

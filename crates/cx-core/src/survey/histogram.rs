@@ -20,8 +20,8 @@
 //! # Ok::<(), cx_core::CxError>(())
 //! ```
 
-use super::parallel;
 use super::spec::Scale;
+use crate::parallel;
 use crate::{CxError, Result};
 use serde::{Deserialize, Serialize};
 

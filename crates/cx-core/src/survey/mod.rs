@@ -20,7 +20,6 @@ mod group;
 mod histogram;
 mod hypothesis;
 pub mod interval;
-mod parallel;
 mod planning;
 mod spec;
 mod trend;
