@@ -14,6 +14,7 @@ use cx_core::survey::GroupOptions;
 use cx_core::{CxError, Result};
 use numpy::PyReadonlyArray1;
 use pyo3::prelude::*;
+use std::borrow::Cow;
 
 fn json<T: serde::Serialize>(value: &T) -> String {
     serde_json::to_string(value).expect("journey results always serialise")
@@ -209,6 +210,53 @@ impl PyEvaluations {
     }
 }
 
+/// The account and time columns of a funnel, borrowed, and its spec.
+struct FunnelInput<'py> {
+    accounts: PyReadonlyArray1<'py, i64>,
+    timestamps: PyReadonlyArray1<'py, i64>,
+    spec: FunnelSpec,
+}
+
+impl<'py> FunnelInput<'py> {
+    #[allow(clippy::too_many_arguments)]
+    fn borrow(
+        py: Python<'py>,
+        accounts: &Bound<'py, PyAny>,
+        timestamps: &Bound<'py, PyAny>,
+        steps: Vec<u32>,
+        window: i64,
+        mode: &str,
+        as_of: Option<i64>,
+    ) -> PyResult<Self> {
+        let spec = FunnelMode::parse(mode)
+            .map(|mode| FunnelSpec {
+                steps,
+                window,
+                mode,
+                as_of,
+            })
+            .py_err(py)?;
+        Ok(FunnelInput {
+            accounts: array(accounts, "as_int64", "account_ids")?,
+            timestamps: array(timestamps, "as_int64", "timestamps")?,
+            spec,
+        })
+    }
+
+    /// Counts the funnel without the GIL, with the event codes `codes()` gives (computed there too), as JSON.
+    fn count<'a>(&self, py: Python<'_>, codes: impl FnOnce() -> Cow<'a, [u32]> + Send) -> PyResult<String> {
+        let (a, t) = (
+            slice_of(&self.accounts, "account_ids")?,
+            slice_of(&self.timestamps, "timestamps")?,
+        );
+        let spec = &self.spec;
+        let result = py
+            .detach(|| funnel_threads(a, &codes(), t, spec, threads()))
+            .py_err(py)?;
+        Ok(json(&result))
+    }
+}
+
 /// The event-log funnel over int64 account ids, uint32 event codes and int64 timestamps, as JSON.
 #[pyfunction]
 #[allow(clippy::too_many_arguments)]
@@ -223,24 +271,10 @@ pub fn _funnel(
     mode: &str,
     as_of: Option<i64>,
 ) -> PyResult<String> {
-    let accounts: PyReadonlyArray1<'_, i64> = array(accounts, "as_int64", "account_ids")?;
+    let input = FunnelInput::borrow(py, accounts, timestamps, steps, window, mode, as_of)?;
     let events: PyReadonlyArray1<'_, u32> = array(events, "as_uint32", "events")?;
-    let timestamps: PyReadonlyArray1<'_, i64> = array(timestamps, "as_int64", "timestamps")?;
-    let (a, e, t) = (
-        slice_of(&accounts, "account_ids")?,
-        slice_of(&events, "events")?,
-        slice_of(&timestamps, "timestamps")?,
-    );
-    let spec = FunnelMode::parse(mode)
-        .map(|mode| FunnelSpec {
-            steps,
-            window,
-            mode,
-            as_of,
-        })
-        .py_err(py)?;
-    let result = py.detach(|| funnel_threads(a, e, t, &spec, threads())).py_err(py)?;
-    Ok(json(&result))
+    let e = slice_of(&events, "events")?;
+    input.count(py, || Cow::Borrowed(e))
 }
 
 /// The funnel over integer event ids: each event becomes the index of its id in `step_ids` (or
@@ -259,31 +293,15 @@ pub fn _funnel_ids(
     mode: &str,
     as_of: Option<i64>,
 ) -> PyResult<String> {
-    let accounts: PyReadonlyArray1<'_, i64> = array(accounts, "as_int64", "account_ids")?;
+    let input = FunnelInput::borrow(py, accounts, timestamps, steps, window, mode, as_of)?;
     let events: PyReadonlyArray1<'_, i64> = array(events, "as_int64", "events")?;
-    let timestamps: PyReadonlyArray1<'_, i64> = array(timestamps, "as_int64", "timestamps")?;
-    let (a, e, t) = (
-        slice_of(&accounts, "account_ids")?,
-        slice_of(&events, "events")?,
-        slice_of(&timestamps, "timestamps")?,
-    );
-    let spec = FunnelMode::parse(mode)
-        .map(|mode| FunnelSpec {
-            steps,
-            window,
-            mode,
-            as_of,
-        })
-        .py_err(py)?;
+    let e = slice_of(&events, "events")?;
     let other = step_ids.len() as u32;
-    let result = py
-        .detach(|| {
-            let codes: Vec<u32> = e
-                .iter()
+    input.count(py, || {
+        Cow::Owned(
+            e.iter()
                 .map(|id| step_ids.iter().position(|s| s == id).map_or(other, |p| p as u32))
-                .collect();
-            funnel_threads(a, &codes, t, &spec, threads())
-        })
-        .py_err(py)?;
-    Ok(json(&result))
+                .collect(),
+        )
+    })
 }
