@@ -29,6 +29,7 @@ pub mod journey;
 pub(crate) mod parallel;
 pub mod period;
 mod serde_util;
+pub mod state;
 pub mod stats;
 pub mod survey;
 pub mod two_factor;

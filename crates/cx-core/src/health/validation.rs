@@ -3,15 +3,17 @@
 //! - **ROC AUC** (Mann–Whitney with mid-ranks, so ties count one half): the probability that a retained account
 //!   scored higher than a churned one. 0.5 is no separation; below 0.5 the score points the wrong way.
 //! - **Per band**: accounts, churned, churn rate, and lift over the base churn rate.
-//! - **Top decile**: the 10% lowest-scored accounts (ties at the cut broken by input order): churn rate, lift, and
-//!   capture (the share of all churners found there).
+//! - **Top decile**: the 10% lowest-scored accounts (at a tie across the cut, retained accounts are taken first,
+//!   so the order of the rows never matters): churn rate, lift, and capture (the share of all churners found there).
 //! - **At a band threshold**: flag accounts in that band or worse; precision and recall of the flag.
 //!
 //! Accounts without a score (NaN) are left out and counted in `n_unscored`.
 
 use super::scorecard::Bands;
+use crate::state::{Kind, Reader, Writer};
 use crate::{CxError, Result};
 use serde::{Deserialize, Serialize};
+use std::collections::BTreeMap;
 
 /// Outcomes of one band.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
@@ -81,7 +83,8 @@ pub struct ScoreValidation {
 }
 
 /// Validates `scores` (NaN = unscored) against `churned`, with `bands` for the per-band view and `at_risk`
-/// naming the band (and worse) to flag.
+/// naming the band (and worse) to flag. The same as [`ValidationCounts::from_scores`] then
+/// [`ValidationCounts::validate`], which is how partitions of a larger table are validated.
 ///
 /// ```
 /// use cx_core::health::{validate_scores, Bands, CutBelongs};
@@ -95,88 +98,212 @@ pub struct ScoreValidation {
 /// # Ok::<(), cx_core::CxError>(())
 /// ```
 pub fn validate_scores(scores: &[f64], churned: &[bool], bands: &Bands, at_risk: &str) -> Result<ScoreValidation> {
-    CxError::check_len("churned", scores.len(), churned.len())?;
-    let at_risk_index = bands.position(at_risk).ok_or_else(|| CxError::UnknownName {
-        kind: "band".into(),
-        name: at_risk.into(),
-        expected: bands.names.join(", "),
-    })?;
-    if let Some(i) = scores.iter().position(|s| s.is_infinite()) {
-        return Err(CxError::invalid_argument(
-            format!("scores[{i}]"),
-            scores[i],
-            "scores must be finite or NaN",
-        ));
-    }
-    let mut scored: Vec<(f64, bool, usize)> = (scores.iter().zip(churned).enumerate())
-        .filter(|(_, (s, _))| !s.is_nan())
-        .map(|(i, (&s, &c))| (s, c, i))
-        .collect();
-    let n = scored.len();
-    let n_churned = scored.iter().filter(|(_, c, _)| *c).count();
-    if n_churned == 0 || n_churned == n {
-        return Err(CxError::InsufficientData {
-            what: "validation against outcomes".into(),
-            needed: "both churned and retained scored accounts".into(),
-            found: format!("{n_churned} churned of {n} scored"),
-        });
-    }
-    let base_rate = n_churned as f64 / n as f64;
-    let rate = |churned: usize, of: usize| if of == 0 { f64::NAN } else { churned as f64 / of as f64 };
+    ValidationCounts::from_scores(scores, churned)?.validate(bands, at_risk)
+}
 
-    // AUC from mid-ranks: U = Σ ranks of retained − n_r(n_r + 1)/2, AUC = U/(n_r · n_c).
-    scored.sort_by(|a, b| a.0.total_cmp(&b.0).then(a.2.cmp(&b.2)));
-    let mut rank_sum_retained = 0.0;
-    let mut start = 0;
-    while start < n {
-        let end = start + scored[start..].iter().take_while(|x| x.0 == scored[start].0).count();
-        let mid_rank = (start + 1 + end) as f64 / 2.0;
-        rank_sum_retained += mid_rank * scored[start..end].iter().filter(|x| !x.1).count() as f64;
-        start = end;
-    }
-    let n_retained = (n - n_churned) as f64;
-    let auc = (rank_sum_retained - n_retained * (n_retained + 1.0) / 2.0) / (n_retained * n_churned as f64);
+/// Accounts per distinct score, retained and churned, and the unscored: everything [`validate_scores`] needs,
+/// as a state that merges (by adding counts) and serialises, so each partition of an accounts table can count
+/// its own and the merged counts validate the whole table exactly.
+///
+/// ```
+/// use cx_core::health::{validate_scores, Bands, CutBelongs, ValidationCounts};
+///
+/// let bands = Bands { names: vec!["red".into(), "green".into()], cuts: vec![50.0], cut_belongs: CutBelongs::Upper };
+/// let (scores, churned) = ([10.0, 20.0, 60.0, 70.0, 80.0, 30.0], [true, true, false, false, true, false]);
+/// let mut counts = ValidationCounts::from_scores(&scores[..2], &churned[..2])?;
+/// let rest = ValidationCounts::from_scores(&scores[2..], &churned[2..])?;
+/// counts.merge(&ValidationCounts::from_bytes(&rest.to_bytes())?);
+/// assert_eq!(counts.validate(&bands, "red")?, validate_scores(&scores, &churned, &bands, "red")?);
+/// # Ok::<(), cx_core::CxError>(())
+/// ```
+#[derive(Debug, Clone, Default, PartialEq)]
+pub struct ValidationCounts {
+    /// Distinct score (as ordered bits, −0 stored as +0) → (retained, churned).
+    by_score: BTreeMap<OrderedScore, (u64, u64)>,
+    n_unscored: u64,
+}
 
-    let mut per_band = vec![(0usize, 0usize); bands.names.len()];
-    for &(s, c, _) in &scored {
-        let b = &mut per_band[bands.index_of(s)];
-        b.0 += 1;
-        b.1 += usize::from(c);
+/// A finite score ordered as a number.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord)]
+struct OrderedScore(i64);
+
+impl OrderedScore {
+    fn new(score: f64) -> OrderedScore {
+        // The IEEE bits of a finite float, with the negative half flipped, order like the numbers; adding 0.0
+        // turns −0 into +0 so that the two zeros are one score, as they are equal.
+        let bits = (score + 0.0).to_bits() as i64;
+        OrderedScore(bits ^ (((bits >> 63) as u64) >> 1) as i64)
     }
-    let band_outcomes = (bands.names.iter().zip(&per_band))
-        .map(|(name, &(of, churned))| BandOutcome {
-            band: name.clone(),
-            n: of as u64,
-            churned: churned as u64,
-            churn_rate: rate(churned, of),
-            lift: rate(churned, of) / base_rate,
+
+    fn value(self) -> f64 {
+        f64::from_bits((self.0 ^ (((self.0 >> 63) as u64) >> 1) as i64) as u64)
+    }
+}
+
+impl ValidationCounts {
+    /// Counts `scores` (NaN = unscored; infinite is an error naming the index) against `churned`.
+    pub fn from_scores(scores: &[f64], churned: &[bool]) -> Result<ValidationCounts> {
+        CxError::check_len("churned", scores.len(), churned.len())?;
+        if let Some(i) = scores.iter().position(|s| s.is_infinite()) {
+            return Err(CxError::invalid_argument(
+                format!("scores[{i}]"),
+                scores[i],
+                "scores must be finite or NaN",
+            ));
+        }
+        let mut counts = ValidationCounts::default();
+        for (&s, &c) in scores.iter().zip(churned) {
+            if s.is_nan() {
+                counts.n_unscored += 1;
+                continue;
+            }
+            let entry = counts.by_score.entry(OrderedScore::new(s)).or_default();
+            if c {
+                entry.1 += 1;
+            } else {
+                entry.0 += 1;
+            }
+        }
+        Ok(counts)
+    }
+
+    /// Adds another table's counts: the result equals counting both tables at once.
+    pub fn merge(&mut self, other: &ValidationCounts) {
+        for (&score, &(retained, churned)) in &other.by_score {
+            let entry = self.by_score.entry(score).or_default();
+            entry.0 += retained;
+            entry.1 += churned;
+        }
+        self.n_unscored += other.n_unscored;
+    }
+
+    /// Scored accounts.
+    pub fn n(&self) -> u64 {
+        self.by_score.values().map(|(r, c)| r + c).sum()
+    }
+
+    /// Accounts without a score.
+    pub fn n_unscored(&self) -> u64 {
+        self.n_unscored
+    }
+
+    /// The validation of the counted accounts (see the [module docs](self)). Ties at the cut of the top decile
+    /// are broken against the score: retained accounts are taken first, so the lift is never flattered by the
+    /// order of the rows.
+    pub fn validate(&self, bands: &Bands, at_risk: &str) -> Result<ScoreValidation> {
+        let at_risk_index = bands.position(at_risk).ok_or_else(|| CxError::UnknownName {
+            kind: "band".into(),
+            name: at_risk.into(),
+            expected: bands.names.join(", "),
+        })?;
+        let n = self.n();
+        let n_churned: u64 = self.by_score.values().map(|(_, c)| c).sum();
+        if n_churned == 0 || n_churned == n {
+            return Err(CxError::InsufficientData {
+                what: "validation against outcomes".into(),
+                needed: "both churned and retained scored accounts".into(),
+                found: format!("{n_churned} churned of {n} scored"),
+            });
+        }
+        let base_rate = n_churned as f64 / n as f64;
+        let rate = |churned: u64, of: u64| if of == 0 { f64::NAN } else { churned as f64 / of as f64 };
+
+        // AUC from mid-ranks: U = Σ ranks of retained − n_r(n_r + 1)/2, AUC = U/(n_r · n_c).
+        let mut rank_sum_retained = 0.0;
+        let mut below = 0u64;
+        let decile_n = n.div_ceil(10);
+        let (mut decile_left, mut decile_churned) = (decile_n, 0u64);
+        let mut per_band = vec![(0u64, 0u64); bands.names.len()];
+        for (score, &(retained, churned)) in &self.by_score {
+            let tied = retained + churned;
+            let mid_rank = (2 * below + 1 + tied) as f64 / 2.0;
+            rank_sum_retained += mid_rank * retained as f64;
+            below += tied;
+            let taken_retained = retained.min(decile_left);
+            let taken_churned = churned.min(decile_left - taken_retained);
+            decile_churned += taken_churned;
+            decile_left -= taken_retained + taken_churned;
+            let b = &mut per_band[bands.index_of(score.value())];
+            b.0 += tied;
+            b.1 += churned;
+        }
+        let n_retained = (n - n_churned) as f64;
+        let auc = (rank_sum_retained - n_retained * (n_retained + 1.0) / 2.0) / (n_retained * n_churned as f64);
+
+        let band_outcomes = (bands.names.iter().zip(&per_band))
+            .map(|(name, &(of, churned))| BandOutcome {
+                band: name.clone(),
+                n: of,
+                churned,
+                churn_rate: rate(churned, of),
+                lift: rate(churned, of) / base_rate,
+            })
+            .collect();
+        let (flagged, flagged_churned) = per_band[..=at_risk_index]
+            .iter()
+            .fold((0, 0), |(f, c), &(of, churned)| (f + of, c + churned));
+        Ok(ScoreValidation {
+            n,
+            n_unscored: self.n_unscored,
+            churned: n_churned,
+            base_rate,
+            auc,
+            bands: band_outcomes,
+            top_decile: DecileOutcome {
+                n: decile_n,
+                churned: decile_churned,
+                churn_rate: rate(decile_churned, decile_n),
+                lift: rate(decile_churned, decile_n) / base_rate,
+                capture: decile_churned as f64 / n_churned as f64,
+            },
+            threshold: ThresholdOutcome {
+                band: at_risk.into(),
+                flagged,
+                precision: rate(flagged_churned, flagged),
+                recall: flagged_churned as f64 / n_churned as f64,
+            },
         })
-        .collect();
+    }
 
-    let decile_n = n.div_ceil(10);
-    let decile_churned = scored[..decile_n].iter().filter(|x| x.1).count();
-    let (flagged, flagged_churned) = per_band[..=at_risk_index]
-        .iter()
-        .fold((0, 0), |(f, c), &(of, churned)| (f + of, c + churned));
-    Ok(ScoreValidation {
-        n: n as u64,
-        n_unscored: (scores.len() - n) as u64,
-        churned: n_churned as u64,
-        base_rate,
-        auc,
-        bands: band_outcomes,
-        top_decile: DecileOutcome {
-            n: decile_n as u64,
-            churned: decile_churned as u64,
-            churn_rate: rate(decile_churned, decile_n),
-            lift: rate(decile_churned, decile_n) / base_rate,
-            capture: decile_churned as f64 / n_churned as f64,
-        },
-        threshold: ThresholdOutcome {
-            band: at_risk.into(),
-            flagged: flagged as u64,
-            precision: rate(flagged_churned, flagged),
-            recall: flagged_churned as f64 / n_churned as f64,
-        },
-    })
+    /// The counts as bytes (see [`crate::state`]): the unscored, then each distinct score with its counts.
+    pub fn to_bytes(&self) -> Vec<u8> {
+        let mut w = Writer::new(Kind::Validation);
+        w.varint(self.n_unscored);
+        w.len(self.by_score.len());
+        for (score, &(retained, churned)) in &self.by_score {
+            w.f64(score.value());
+            w.varint(retained);
+            w.varint(churned);
+        }
+        w.finish()
+    }
+
+    /// Reads bytes written by [`ValidationCounts::to_bytes`]; damaged or inconsistent bytes are an error.
+    pub fn from_bytes(bytes: &[u8]) -> Result<ValidationCounts> {
+        let mut r = Reader::open(bytes, Kind::Validation)?;
+        let mut counts = ValidationCounts {
+            n_unscored: r.varint()?,
+            ..Default::default()
+        };
+        let n = r.len(10)?;
+        let mut last: Option<OrderedScore> = None;
+        for _ in 0..n {
+            let score = r.f64()?;
+            let (retained, churned) = (r.varint()?, r.varint()?);
+            let key = OrderedScore::new(score);
+            if !score.is_finite() || score.to_bits() == (-0.0f64).to_bits() {
+                return Err(r.error(format!("score {score} is not a finite number (or is -0)")));
+            }
+            if last.is_some_and(|l| l >= key) {
+                return Err(r.error(format!("score {score} is out of order or repeated")));
+            }
+            if retained + churned == 0 {
+                return Err(r.error(format!("score {score} has no accounts")));
+            }
+            counts.by_score.insert(key, (retained, churned));
+            last = Some(key);
+        }
+        r.end()?;
+        Ok(counts)
+    }
 }

@@ -165,7 +165,7 @@ impl StepOf {
     }
 }
 
-fn check(spec: &FunnelSpec, accounts: usize, events: usize, timestamps: &[i64]) -> Result<()> {
+pub(super) fn check(spec: &FunnelSpec, accounts: usize, events: usize, timestamps: &[i64]) -> Result<()> {
     CxError::check_len("events", accounts, events)?;
     CxError::check_len("timestamps", accounts, timestamps.len())?;
     if spec.steps.is_empty() || spec.steps.len() > MAX_STEPS {
@@ -397,12 +397,17 @@ fn account_any_order(events: &[(i64, u8)], spec: &FunnelSpec, times_out: &mut Ve
 /// ```
 pub fn funnel<A: AccountKey>(accounts: &[A], events: &[u32], timestamps: &[i64], spec: &FunnelSpec) -> Result<Funnel> {
     check(spec, accounts.len(), events.len(), timestamps)?;
+    Ok(tally(accounts, events, timestamps, spec).finish(spec, accounts.len() as u64))
+}
+
+/// The tally of checked rows: one pass when sorted, grouped by account otherwise.
+pub(super) fn tally<A: AccountKey>(accounts: &[A], events: &[u32], timestamps: &[i64], spec: &FunnelSpec) -> Tally {
     let mut counter = Counter::new(spec);
     if !counter.sorted_pass(accounts, events, timestamps) {
         counter = Counter::new(spec);
         counter.grouped_pass(accounts, events, timestamps);
     }
-    Ok(counter.tally.finish(spec, accounts.len() as u64))
+    counter.tally
 }
 
 /// [`funnel`] on up to `threads` threads when the input is sorted by account and time: the rows are split at
@@ -601,11 +606,12 @@ impl<'s> Counter<'s> {
 }
 
 /// Accumulates account results into step counts and time samples.
-struct Tally {
-    reached: Vec<u64>,
-    in_progress: Vec<u64>,
-    times: Vec<Vec<i64>>,
-    accounts: u64,
+#[derive(Debug, Clone, PartialEq)]
+pub(super) struct Tally {
+    pub(super) reached: Vec<u64>,
+    pub(super) in_progress: Vec<u64>,
+    pub(super) times: Vec<Vec<i64>>,
+    pub(super) accounts: u64,
 }
 
 /// The type-7 quantile of `v` by selection (linear time; reorders `v`): the same number as sorting and
@@ -622,7 +628,7 @@ fn quantile_by_selection(v: &mut [i64], p: f64) -> f64 {
 }
 
 impl Tally {
-    fn new(n: usize) -> Tally {
+    pub(super) fn new(n: usize) -> Tally {
         Tally {
             reached: vec![0; n],
             in_progress: vec![0; n],
@@ -644,7 +650,7 @@ impl Tally {
     }
 
     /// Adds another range's tally (times in any order: the quantiles do not depend on it).
-    fn merge(&mut self, other: Tally) {
+    pub(super) fn merge(&mut self, other: Tally) {
         self.accounts += other.accounts;
         for k in 0..self.reached.len() {
             self.reached[k] += other.reached[k];
@@ -655,7 +661,7 @@ impl Tally {
         }
     }
 
-    fn finish(mut self, spec: &FunnelSpec, n_events: u64) -> Funnel {
+    pub(super) fn finish(mut self, spec: &FunnelSpec, n_events: u64) -> Funnel {
         let entered = self.reached[0];
         let steps = (0..spec.steps.len())
             .map(|k| {

@@ -9,6 +9,7 @@ mod condition;
 mod evaluate;
 mod facts;
 mod funnel;
+mod funnel_state;
 mod portfolio;
 mod roadmap;
 mod touchpoints;
@@ -18,6 +19,7 @@ pub use condition::{Condition, Op};
 pub use evaluate::{AccountEvaluation, Firing, JourneyStatus, OwnerTasks, StageVisit, TaskState, TaskStatus};
 pub use facts::{AccountFacts, FactsBuilder, FactsDocument, LeafValue, Truth};
 pub use funnel::{AccountKey, Funnel, FunnelMode, FunnelSpec, FunnelStep, MAX_STEPS, funnel, funnel_threads};
+pub use funnel_state::FunnelState;
 pub use portfolio::{ActionRate, COMPLETED, Portfolio, StageRow, Stalled, TaskRate};
 pub use roadmap::{
     ActionKind, Cooldown, Due, Factor, GuidedAction, Owner, ROADMAP_VERSION, Roadmap, Stage, Task, Touchpoint, Trigger,

@@ -1,8 +1,9 @@
 //! A metric spec travelling with the histogram of its responses: what a caller accumulates incrementally,
 //! merges across batches or partitions, and stores as bytes.
 //!
-//! The bytes are versioned JSON, the same from Rust, Python and C, so state written by one surface is read by
-//! another.
+//! The bytes are the compact, checksummed format of [`crate::state`] (the spec as JSON, then the histogram), the
+//! same from Rust, Python and C, so state written by one surface is read by another. The accumulator also
+//! serialises to JSON with serde, for configuration stores.
 //!
 //! ```
 //! use cx_core::survey::{Accumulator, MetricSpec, MissingPolicy};
@@ -25,6 +26,7 @@ use super::estimate::{Estimate, EstimateOptions, estimate};
 use super::histogram::{Histogram, MissingPolicy, ScoreValue};
 use super::spec::MetricSpec;
 use crate::serde_util::from_json;
+use crate::state::{Kind, Reader, Writer};
 use crate::{CxError, Result};
 use serde::{Deserialize, Serialize};
 
@@ -136,15 +138,33 @@ impl Accumulator {
         estimate(&self.spec, &self.histogram, options)
     }
 
-    /// The state as bytes (versioned JSON).
+    /// The state as bytes (see [`crate::state`]).
     pub fn to_bytes(&self) -> Vec<u8> {
-        serde_json::to_vec(self).expect("an accumulator always serialises")
+        let mut w = Writer::new(Kind::Accumulator);
+        self.write_to(&mut w);
+        w.finish()
     }
 
     /// Reads bytes written by [`Accumulator::to_bytes`]; truncated, corrupted or inconsistent state is an
     /// [`CxError::InvalidConfig`] (or [`CxError::UnsupportedVersion`]), never a panic.
     pub fn from_bytes(bytes: &[u8]) -> Result<Accumulator> {
-        from_json("accumulator", bytes)
+        let mut r = Reader::open(bytes, Kind::Accumulator)?;
+        let acc = Accumulator::read_from(&mut r)?;
+        r.end()?;
+        Ok(acc)
+    }
+
+    /// Writes the spec (as JSON) and the histogram into a state payload.
+    pub(crate) fn write_to(&self, w: &mut Writer) {
+        w.str(&serde_json::to_string(&self.spec).expect("a metric spec always serialises"));
+        self.histogram.write_to(w);
+    }
+
+    /// Reads what [`Accumulator::write_to`] wrote.
+    pub(crate) fn read_from(r: &mut Reader<'_>) -> Result<Accumulator> {
+        let spec: MetricSpec = from_json("metric spec", r.str()?.as_bytes())?;
+        let histogram = Histogram::read_from(r)?;
+        Accumulator::from_parts(spec, histogram)
     }
 }
 
@@ -164,11 +184,12 @@ mod tests {
             Accumulator::from_bytes(truncated),
             Err(CxError::InvalidConfig { .. })
         ));
-        let other_version = String::from_utf8(bytes)
-            .unwrap()
-            .replacen("\"version\":1", "\"version\":9", 1);
-        let err = Accumulator::from_bytes(other_version.as_bytes()).unwrap_err();
+        let mut other_version = bytes.clone();
+        other_version[4] = 9;
+        let err = Accumulator::from_bytes(&other_version).unwrap_err();
         assert!(err.to_string().contains("version 9"), "{err}");
+        let json = serde_json::to_string(&a).unwrap();
+        assert_eq!(serde_json::from_str::<Accumulator>(&json).unwrap(), a);
     }
 
     #[test]

@@ -22,6 +22,7 @@
 
 use super::spec::Scale;
 use crate::parallel;
+use crate::state::{Reader, Writer};
 use crate::{CxError, Result};
 use serde::{Deserialize, Serialize};
 
@@ -790,6 +791,53 @@ fn count_block_slow<T: ScoreValue>(
         }
     }
     Ok(())
+}
+
+impl Histogram {
+    /// Writes the histogram into a state payload: scale, counts and missing count as varints, then a flag and
+    /// the weight sums' exact bits when weighted.
+    pub(crate) fn write_to(&self, w: &mut Writer) {
+        w.signed(i64::from(self.scale.min));
+        w.signed(i64::from(self.scale.max));
+        w.len(self.counts.len());
+        self.counts.iter().for_each(|&c| w.varint(c));
+        w.varint(self.n_missing);
+        match &self.weights {
+            None => w.u8(0),
+            Some(ws) => {
+                w.u8(1);
+                ws.sum.iter().chain(&ws.sum_sq).for_each(|&x| w.f64(x));
+            }
+        }
+    }
+
+    /// Reads what [`Histogram::write_to`] wrote, with the checks of the JSON form.
+    pub(crate) fn read_from(r: &mut Reader<'_>) -> Result<Histogram> {
+        let bound = |r: &Reader<'_>, v: i64| i32::try_from(v).map_err(|_| r.error(format!("scale bound {v} overflows")));
+        let min = r.signed()?;
+        let min = bound(r, min)?;
+        let max = r.signed()?;
+        let max = bound(r, max)?;
+        let n = r.len(1)?;
+        let counts = (0..n).map(|_| r.varint()).collect::<Result<Vec<u64>>>()?;
+        let n_missing = r.varint()?;
+        let (weight_sum, weight_sum_sq) = match r.u8()? {
+            0 => (None, None),
+            1 => {
+                let floats = |r: &mut Reader<'_>| (0..n).map(|_| r.f64()).collect::<Result<Vec<f64>>>();
+                (Some(floats(r)?), Some(floats(r)?))
+            }
+            flag => return Err(r.error(format!("weight flag {flag} is neither 0 nor 1"))),
+        };
+        Histogram::try_from(HistogramState {
+            version: HISTOGRAM_VERSION,
+            scale: Scale { min, max },
+            counts,
+            weight_sum,
+            weight_sum_sq,
+            n_missing,
+        })
+    }
 }
 
 /// The serialised form, checked on the way in.

@@ -17,6 +17,7 @@ mod adjust;
 mod compare;
 mod estimate;
 mod group;
+mod grouped_state;
 mod histogram;
 mod hypothesis;
 pub mod interval;
@@ -34,6 +35,7 @@ pub use group::{
     GroupOptions, GroupRow, GroupedEstimates, Suppressed, estimate_groups, estimate_groups_threads, score_by,
     score_by_codes,
 };
+pub use grouped_state::{GroupKey, GroupedAccumulator};
 pub use histogram::{HISTOGRAM_VERSION, Histogram, MissingPolicy, ScoreValue};
 pub use hypothesis::{OneSampleTest, TestResult, one_sample_test};
 pub use interval::IntervalMethod;

@@ -4,8 +4,8 @@
 use super::adjust::{PAdjust, adjust_pvalues};
 use super::compare::{CompareMethod, Comparison, compare};
 use super::estimate::{Estimate, EstimateOptions, estimate};
-use super::histogram::{Histogram, ScoreValue};
-use super::spec::MetricSpec;
+use super::histogram::{Histogram, MissingPolicy, ScoreValue};
+use super::spec::{MetricSpec, Scale};
 use crate::period::{CalendarDate, Period, date_at, to_dates};
 use crate::{CxError, Result};
 use chrono::{Days, NaiveDate};
@@ -99,13 +99,13 @@ pub struct Trend {
 }
 
 /// Buckets responses by period in one pass: (first key, one histogram per key from first to last).
-fn by_period<T: ScoreValue, D: CalendarDate>(
-    spec: &MetricSpec,
+pub(crate) fn period_keys<T: ScoreValue, D: CalendarDate>(
+    scale: Scale,
     scores: &[T],
     dates: &[D],
     weights: Option<&[f64]>,
     period: Period,
-    options: &EstimateOptions,
+    missing: MissingPolicy,
 ) -> Result<(i64, Vec<Histogram>)> {
     CxError::check_len("dates", scores.len(), dates.len())?;
     let period = period.validate()?;
@@ -128,7 +128,7 @@ fn by_period<T: ScoreValue, D: CalendarDate>(
     }
     let codes: Vec<u32> = keys.iter().map(|k| (k - first) as u32).collect();
     let n_periods = (last - first + 1) as usize;
-    let histograms = Histogram::by_group_codes(spec.scale, scores, &codes, n_periods, weights, options.missing)?;
+    let histograms = Histogram::by_group_codes(scale, scores, &codes, n_periods, weights, missing)?;
     Ok((first, histograms))
 }
 
@@ -154,7 +154,14 @@ pub fn trend<T: ScoreValue, D: CalendarDate>(
     weights: Option<&[f64]>,
     options: &TrendOptions,
 ) -> Result<Trend> {
-    let (first, histograms) = by_period(spec, scores, dates, weights, options.period, &options.estimate)?;
+    let (first, histograms) = period_keys(
+        spec.scale,
+        scores,
+        dates,
+        weights,
+        options.period,
+        options.estimate.missing,
+    )?;
     trend_from_histograms(spec, first, &histograms, options)
 }
 
@@ -248,7 +255,7 @@ pub fn rolling<T: ScoreValue, D: CalendarDate>(
         ));
     }
     let step = options.step.validate()?;
-    let (first_day, daily) = by_period(spec, scores, dates, weights, Period::Day, &options.estimate)?;
+    let (first_day, daily) = period_keys(spec.scale, scores, dates, weights, Period::Day, options.estimate.missing)?;
     let day = |key: i64| Period::Day.start(key);
     let last_day = first_day + daily.len() as i64 - 1;
     let window = i64::from(options.window_days);

@@ -141,7 +141,9 @@ c = next(x for x in cases if x["call"] == "accumulator")
 array("ACC_SCORES", c["scores"])
 array("ACC_WEIGHTS", c["weights"])
 out.append(f"#define ACC_N {len(c['scores'])}")
-out.append(f"static const char ACC_BYTES[] = {string(c['bytes'])};")
+acc_bytes = bytes.fromhex(c["bytes_hex"])
+out.append(f"static const uint8_t ACC_BYTES[] = {{{', '.join(str(b) for b in acc_bytes)}}};")
+out.append(f"#define ACC_BYTES_LEN {len(acc_bytes)}")
 out.append(f"static const double ACC_VALUE = {num(c['result']['value'])};")
 
 # Health: every sample account's measures (so C scores and validates the whole sample), the core's scores of the

@@ -221,13 +221,13 @@ static void test_histogram(void) {
     /* Bytes: the same as the Rust core writes, and they read back. */
     size_t needed = 0;
     CHECK(cx_histogram_to_bytes(whole, NULL, 0, &needed) == CX_STATUS_BUFFER_TOO_SMALL, "size query");
-    CHECK(needed == strlen(ACC_BYTES), "needed %zu vs %zu", needed, strlen(ACC_BYTES));
+    CHECK(needed == ACC_BYTES_LEN, "needed %zu vs %d", needed, ACC_BYTES_LEN);
     uint8_t *bytes = malloc(needed);
     size_t written = 0;
     CHECK(bytes && cx_histogram_to_bytes(whole, bytes, needed, &written) == CX_STATUS_OK, "to_bytes");
     CHECK(bytes && memcmp(bytes, ACC_BYTES, needed) == 0, "bytes equal the core's");
     cx_histogram *back = NULL;
-    CHECK(cx_histogram_from_bytes((const uint8_t *)ACC_BYTES, strlen(ACC_BYTES), &back) == CX_STATUS_OK, "from");
+    CHECK(cx_histogram_from_bytes(ACC_BYTES, ACC_BYTES_LEN, &back) == CX_STATUS_OK, "from");
     cx_estimate e_whole, e_merged, e_back;
     CHECK(cx_histogram_estimate(whole, NULL, &e_whole) == CX_STATUS_OK, "estimate");
     CHECK(cx_histogram_estimate(a, NULL, &e_merged) == CX_STATUS_OK, "estimate merged");

@@ -1,0 +1,133 @@
+//! The partial state of a funnel, for tables split over partitions.
+//!
+//! A funnel follows each account through its events, so **every account's events must be in one partition**:
+//! repartition by account first (Spark `df.repartition("account")`, Dask `df.shuffle("account")`; `cxkit.dist`
+//! does it for you). Given that, a partition's state holds its accounts' step counts and their times to convert
+//! (one number per account and step reached, so the quantiles of the merged state are exact), and merging states
+//! adds the counts and pools the times: the merged funnel equals [`funnel`](super::funnel) over the whole table.
+//! An account split across partitions would be counted once in each, which the states cannot detect.
+//!
+//! ```
+//! use cx_core::journey::{funnel, FunnelMode, FunnelSpec, FunnelState};
+//!
+//! let spec = FunnelSpec { steps: vec![1, 2], window: 10, mode: FunnelMode::Ordered, as_of: None };
+//! let (accounts, events, times) = ([7u64, 7, 8, 9, 9], [1, 2, 1, 1, 2], [0, 4, 1, 2, 9]);
+//! let mut left = FunnelState::new(spec.clone())?;
+//! left.add(&accounts[..2], &events[..2], &times[..2])?; // account 7, whole
+//! let mut right = FunnelState::new(spec.clone())?;
+//! right.add(&accounts[2..], &events[2..], &times[2..])?; // accounts 8 and 9, whole
+//!
+//! left.merge(&FunnelState::from_bytes(&right.to_bytes())?)?;
+//! let (merged, whole) = (left.finish(), funnel(&accounts, &events, &times, &spec)?);
+//! assert_eq!(merged.steps[1].reached, 2);
+//! // Equal in every field (compared as JSON, where the entry's undefined time to convert is null).
+//! assert_eq!(serde_json::to_string(&merged).unwrap(), serde_json::to_string(&whole).unwrap());
+//! # Ok::<(), cx_core::CxError>(())
+//! ```
+
+use super::funnel::{AccountKey, Funnel, FunnelSpec, Tally, check, tally};
+use crate::serde_util::from_json;
+use crate::state::{Kind, Reader, Writer};
+use crate::{CxError, Result};
+
+/// Step counts and times to convert of whole accounts. See the [module docs](self).
+#[derive(Debug, Clone, PartialEq)]
+pub struct FunnelState {
+    spec: FunnelSpec,
+    n_events: u64,
+    tally: Tally,
+}
+
+impl FunnelState {
+    /// An empty state for `spec` (validated).
+    pub fn new(spec: FunnelSpec) -> Result<FunnelState> {
+        check(&spec, 0, 0, &[])?;
+        let tally = Tally::new(spec.steps.len());
+        Ok(FunnelState {
+            spec,
+            n_events: 0,
+            tally,
+        })
+    }
+
+    /// Adds the events of whole accounts (sorted or not); errors as [`funnel`](super::funnel), and on error
+    /// nothing is added.
+    pub fn add<A: AccountKey>(&mut self, accounts: &[A], events: &[u32], timestamps: &[i64]) -> Result<()> {
+        check(&self.spec, accounts.len(), events.len(), timestamps)?;
+        self.tally.merge(tally(accounts, events, timestamps, &self.spec));
+        self.n_events += accounts.len() as u64;
+        Ok(())
+    }
+
+    /// Merges the state of other accounts under the same spec.
+    pub fn merge(&mut self, other: &FunnelState) -> Result<()> {
+        if self.spec != other.spec {
+            return Err(CxError::invalid_argument(
+                "other",
+                serde_json::to_string(&other.spec).expect("a funnel spec always serialises"),
+                format!(
+                    "is another funnel than {}",
+                    serde_json::to_string(&self.spec).expect("a funnel spec always serialises")
+                ),
+            ));
+        }
+        self.tally.merge(other.tally.clone());
+        self.n_events += other.n_events;
+        Ok(())
+    }
+
+    /// The spec.
+    pub fn spec(&self) -> &FunnelSpec {
+        &self.spec
+    }
+
+    /// The funnel of every account added or merged.
+    pub fn finish(&self) -> Funnel {
+        self.tally.clone().finish(&self.spec, self.n_events)
+    }
+
+    /// The state as bytes (see [`crate::state`]): the spec as JSON, the counts, then each step's times.
+    pub fn to_bytes(&self) -> Vec<u8> {
+        let mut w = Writer::new(Kind::Funnel);
+        w.str(&serde_json::to_string(&self.spec).expect("a funnel spec always serialises"));
+        w.varint(self.n_events);
+        w.varint(self.tally.accounts);
+        for k in 0..self.spec.steps.len() {
+            w.varint(self.tally.reached[k]);
+            w.varint(self.tally.in_progress[k]);
+            w.len(self.tally.times[k].len());
+            self.tally.times[k].iter().for_each(|&t| w.signed(t));
+        }
+        w.finish()
+    }
+
+    /// Reads bytes written by [`FunnelState::to_bytes`]; damaged or inconsistent bytes are an error.
+    pub fn from_bytes(bytes: &[u8]) -> Result<FunnelState> {
+        let mut r = Reader::open(bytes, Kind::Funnel)?;
+        let spec: FunnelSpec = from_json("funnel spec", r.str()?.as_bytes())?;
+        let mut state = FunnelState::new(spec)?;
+        state.n_events = r.varint()?;
+        state.tally.accounts = r.varint()?;
+        let mut previous = state.tally.accounts;
+        for k in 0..state.spec.steps.len() {
+            let reached = r.varint()?;
+            let in_progress = r.varint()?;
+            // What `finish` subtracts must not underflow: reached and in progress come out of the previous step.
+            if k == 0 && in_progress != 0 || reached.saturating_add(in_progress) > previous {
+                return Err(r.error(format!(
+                    "step {k}: {reached} reached and {in_progress} in progress exceed the {previous} before it"
+                )));
+            }
+            let n = r.len(1)?;
+            if n as u64 != reached {
+                return Err(r.error(format!("step {k}: {n} times for {reached} accounts reached")));
+            }
+            state.tally.times[k] = (0..n).map(|_| r.signed()).collect::<Result<Vec<i64>>>()?;
+            state.tally.reached[k] = reached;
+            state.tally.in_progress[k] = in_progress;
+            previous = reached;
+        }
+        r.end()?;
+        Ok(state)
+    }
+}
