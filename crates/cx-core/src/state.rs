@@ -52,9 +52,14 @@ impl Kind {
     }
 
     fn from_code(code: u16) -> Option<Kind> {
-        [Kind::Accumulator, Kind::GroupedAccumulator, Kind::Funnel, Kind::Validation]
-            .into_iter()
-            .find(|k| *k as u16 == code)
+        [
+            Kind::Accumulator,
+            Kind::GroupedAccumulator,
+            Kind::Funnel,
+            Kind::Validation,
+        ]
+        .into_iter()
+        .find(|k| *k as u16 == code)
     }
 }
 
@@ -144,7 +149,11 @@ fn open_any<'a>(bytes: &'a [u8], what: &'static str) -> Result<(Kind, Reader<'a>
         return Err(corrupt(
             what,
             bytes.len(),
-            format!("{} bytes is too short for a state (at least {})", bytes.len(), HEADER + TRAILER),
+            format!(
+                "{} bytes is too short for a state (at least {})",
+                bytes.len(),
+                HEADER + TRAILER
+            ),
         ));
     }
     if &bytes[..4] != MAGIC {
@@ -162,7 +171,11 @@ fn open_any<'a>(bytes: &'a [u8], what: &'static str) -> Result<(Kind, Reader<'a>
     let payload = u32::from_le_bytes(bytes[8..12].try_into().expect("4 bytes")) as usize;
     let expected = HEADER + payload + TRAILER;
     if bytes.len() != expected {
-        let how = if bytes.len() < expected { "truncated" } else { "has trailing bytes" };
+        let how = if bytes.len() < expected {
+            "truncated"
+        } else {
+            "has trailing bytes"
+        };
         return Err(corrupt(
             what,
             bytes.len().min(expected),
@@ -280,7 +293,10 @@ impl<'a> Reader<'a> {
         if self.at == self.bytes.len() {
             Ok(())
         } else {
-            Err(self.error(format!("{} unread bytes at the end of the payload", self.bytes.len() - self.at)))
+            Err(self.error(format!(
+                "{} unread bytes at the end of the payload",
+                self.bytes.len() - self.at
+            )))
         }
     }
 }
@@ -338,7 +354,12 @@ mod tests {
         assert!(err.to_string().contains("holds a funnel state"), "{err}");
         let mut longer = bytes.clone();
         longer.push(0);
-        assert!(Reader::open(&longer, Kind::Funnel).unwrap_err().to_string().contains("trailing"));
+        assert!(
+            Reader::open(&longer, Kind::Funnel)
+                .unwrap_err()
+                .to_string()
+                .contains("trailing")
+        );
     }
 
     #[test]

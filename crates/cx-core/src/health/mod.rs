@@ -17,4 +17,6 @@ pub use scorecard::{
     Action, Bands, Better, Condition, CutBelongs, Group, Measure, MissingRule, Op, Override, SCORECARD_VERSION,
     Scorecard, ScoringRule,
 };
-pub use validation::{BandOutcome, DecileOutcome, ScoreValidation, ThresholdOutcome, ValidationCounts, validate_scores};
+pub use validation::{
+    BandOutcome, DecileOutcome, ScoreValidation, ThresholdOutcome, ValidationCounts, validate_scores,
+};

@@ -86,7 +86,8 @@ impl FunnelState {
         self.tally.clone().finish(&self.spec, self.n_events)
     }
 
-    /// The state as bytes (see [`crate::state`]): the spec as JSON, the counts, then each step's times.
+    /// The state as bytes (see [`crate::state`]): the spec as JSON, the counts, then each step's times (sorted,
+    /// so equal states write equal bytes whatever order they were merged in).
     pub fn to_bytes(&self) -> Vec<u8> {
         let mut w = Writer::new(Kind::Funnel);
         w.str(&serde_json::to_string(&self.spec).expect("a funnel spec always serialises"));
@@ -95,8 +96,15 @@ impl FunnelState {
         for k in 0..self.spec.steps.len() {
             w.varint(self.tally.reached[k]);
             w.varint(self.tally.in_progress[k]);
-            w.len(self.tally.times[k].len());
-            self.tally.times[k].iter().for_each(|&t| w.signed(t));
+            // Sorted, as differences: merging in any order writes the same bytes, and small gaps take a byte.
+            let mut times = self.tally.times[k].clone();
+            times.sort_unstable();
+            w.len(times.len());
+            let mut last_time = 0i64;
+            for t in times {
+                w.signed(t.wrapping_sub(last_time));
+                last_time = t;
+            }
         }
         w.finish()
     }
@@ -122,7 +130,13 @@ impl FunnelState {
             if n as u64 != reached {
                 return Err(r.error(format!("step {k}: {n} times for {reached} accounts reached")));
             }
-            state.tally.times[k] = (0..n).map(|_| r.signed()).collect::<Result<Vec<i64>>>()?;
+            let mut last_time = 0i64;
+            state.tally.times[k] = (0..n)
+                .map(|_| {
+                    last_time = last_time.wrapping_add(r.signed()?);
+                    Ok(last_time)
+                })
+                .collect::<Result<Vec<i64>>>()?;
             state.tally.reached[k] = reached;
             state.tally.in_progress[k] = in_progress;
             previous = reached;

@@ -296,7 +296,11 @@ impl GroupedAccumulator {
             };
             let h = Histogram::read_from(&mut r)?;
             if h.scale() != state.spec.scale {
-                return Err(r.error(format!("group {key} has scale {}, the metric {}", h.scale(), state.spec.scale)));
+                return Err(r.error(format!(
+                    "group {key} has scale {}, the metric {}",
+                    h.scale(),
+                    state.spec.scale
+                )));
             }
             if state.period.is_some() && matches!(key, GroupKey::Str(_)) {
                 return Err(r.error(format!("a state by period has the text key {key}")));

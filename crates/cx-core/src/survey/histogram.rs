@@ -813,7 +813,8 @@ impl Histogram {
 
     /// Reads what [`Histogram::write_to`] wrote, with the checks of the JSON form.
     pub(crate) fn read_from(r: &mut Reader<'_>) -> Result<Histogram> {
-        let bound = |r: &Reader<'_>, v: i64| i32::try_from(v).map_err(|_| r.error(format!("scale bound {v} overflows")));
+        let bound =
+            |r: &Reader<'_>, v: i64| i32::try_from(v).map_err(|_| r.error(format!("scale bound {v} overflows")));
         let min = r.signed()?;
         let min = bound(r, min)?;
         let max = r.signed()?;

@@ -255,7 +255,14 @@ pub fn rolling<T: ScoreValue, D: CalendarDate>(
         ));
     }
     let step = options.step.validate()?;
-    let (first_day, daily) = period_keys(spec.scale, scores, dates, weights, Period::Day, options.estimate.missing)?;
+    let (first_day, daily) = period_keys(
+        spec.scale,
+        scores,
+        dates,
+        weights,
+        Period::Day,
+        options.estimate.missing,
+    )?;
     let day = |key: i64| Period::Day.start(key);
     let last_day = first_day + daily.len() as i64 - 1;
     let window = i64::from(options.window_days);
