@@ -195,33 +195,49 @@ pub fn validate_scores<'py>(
 ) -> PyResult<Bound<'py, PyAny>> {
     let scores = array::<f64>(scores, "as_float64", "scores")?;
     let churned = array::<f64>(churned, "as_float64", "churned")?;
-    let (s, c) = (slice_of(&scores, "scores")?, slice_of(&churned, "churned")?);
-    if let Some(i) = c.iter().position(|&x| x != 0.0 && x != 1.0) {
+    let s = slice_of(&scores, "scores")?;
+    let flags = churn_flags(py, slice_of(&churned, "churned")?)?;
+    let bands = bands_of(py, names, cuts, cut_belongs)?;
+    let v = health::validate_scores(s, &flags, &bands, at_risk).py_err(py)?;
+    validation_dict(py, &v)
+}
+
+/// Churn flags from 0/1 values; anything else is an error naming the index.
+pub(crate) fn churn_flags(py: Python<'_>, churned: &[f64]) -> PyResult<Vec<bool>> {
+    if let Some(i) = churned.iter().position(|&x| x != 0.0 && x != 1.0) {
         return Err(crate::error::invalid_input(
             py,
-            format!("churned must hold 0/1 or booleans; found {} at index {i}", c[i]),
+            format!("churned must hold 0/1 or booleans; found {} at index {i}", churned[i]),
         ));
     }
-    let flags: Vec<bool> = c.iter().map(|&x| x == 1.0).collect();
-    let bands = Bands {
+    Ok(churned.iter().map(|&x| x == 1.0).collect())
+}
+
+/// Bands from their names (worst first), cuts and where a value on a cut goes.
+pub(crate) fn bands_of(py: Python<'_>, names: Vec<String>, cuts: Vec<f64>, cut_belongs: &str) -> PyResult<Bands> {
+    let cut_belongs = match cut_belongs {
+        "lower" => CutBelongs::Lower,
+        "upper" => CutBelongs::Upper,
+        other => {
+            return Err(crate::error::to_py(
+                py,
+                cx_core::CxError::UnknownName {
+                    kind: "cut_belongs".into(),
+                    name: other.into(),
+                    expected: "upper, lower".into(),
+                },
+            ));
+        }
+    };
+    Ok(Bands {
         names,
         cuts,
-        cut_belongs: match cut_belongs {
-            "lower" => CutBelongs::Lower,
-            "upper" => CutBelongs::Upper,
-            other => {
-                return Err(crate::error::to_py(
-                    py,
-                    cx_core::CxError::UnknownName {
-                        kind: "cut_belongs".into(),
-                        name: other.into(),
-                        expected: "upper, lower".into(),
-                    },
-                ));
-            }
-        },
-    };
-    let v = health::validate_scores(s, &flags, &bands, at_risk).py_err(py)?;
-    let json = serde_json::to_string(&v).expect("validations serialise");
+        cut_belongs,
+    })
+}
+
+/// A validation as a Python dict (through its JSON, so the keys are the core's).
+pub(crate) fn validation_dict<'py>(py: Python<'py>, v: &health::ScoreValidation) -> PyResult<Bound<'py, PyAny>> {
+    let json = serde_json::to_string(v).expect("validations serialise");
     py.import("json")?.getattr("loads")?.call1((json,))
 }

@@ -228,14 +228,7 @@ impl<'py> FunnelInput<'py> {
         mode: &str,
         as_of: Option<i64>,
     ) -> PyResult<Self> {
-        let spec = FunnelMode::parse(mode)
-            .map(|mode| FunnelSpec {
-                steps,
-                window,
-                mode,
-                as_of,
-            })
-            .py_err(py)?;
+        let spec = funnel_spec(py, steps, window, mode, as_of)?;
         Ok(FunnelInput {
             accounts: array(accounts, "as_int64", "account_ids")?,
             timestamps: array(timestamps, "as_int64", "timestamps")?,
@@ -296,12 +289,32 @@ pub fn _funnel_ids(
     let input = FunnelInput::borrow(py, accounts, timestamps, steps, window, mode, as_of)?;
     let events: PyReadonlyArray1<'_, i64> = array(events, "as_int64", "events")?;
     let e = slice_of(&events, "events")?;
+    input.count(py, || Cow::Owned(event_codes(e, &step_ids)))
+}
+
+/// A funnel spec from the keyword arguments.
+pub(crate) fn funnel_spec(
+    py: Python<'_>,
+    steps: Vec<u32>,
+    window: i64,
+    mode: &str,
+    as_of: Option<i64>,
+) -> PyResult<FunnelSpec> {
+    FunnelMode::parse(mode)
+        .map(|mode| FunnelSpec {
+            steps,
+            window,
+            mode,
+            as_of,
+        })
+        .py_err(py)
+}
+
+/// Each event id as the index of its id in `step_ids`, or `step_ids.len()` (another event).
+pub(crate) fn event_codes(events: &[i64], step_ids: &[i64]) -> Vec<u32> {
     let other = step_ids.len() as u32;
-    input.count(py, || {
-        Cow::Owned(
-            e.iter()
-                .map(|id| step_ids.iter().position(|s| s == id).map_or(other, |p| p as u32))
-                .collect(),
-        )
-    })
+    events
+        .iter()
+        .map(|id| step_ids.iter().position(|s| s == id).map_or(other, |p| p as u32))
+        .collect()
 }

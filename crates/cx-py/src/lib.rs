@@ -2,7 +2,8 @@
 //!
 //! This crate stays thin: it borrows numpy arrays as slices, releases the GIL for the O(n) work, calls `cx_core`,
 //! and converts results back. Files mirror the core: `survey.rs` (functions), `spec.rs`, `histogram.rs`,
-//! `results.rs` (classes), `health.rs`, `goals.rs`, `journey.rs`, `two_factor.rs`, `columns.rs` (tables), `input.rs` (arrays), `error.rs` (exceptions).
+//! `results.rs` (classes), `health.rs`, `goals.rs`, `journey.rs`, `two_factor.rs`, `states.rs` (partial states for
+//! distributed engines), `columns.rs` (tables), `input.rs` (arrays), `error.rs` (exceptions).
 
 use cx_core::survey::{EstimateOptions, IntervalMethod, MissingPolicy};
 use pyo3::prelude::*;
@@ -16,6 +17,7 @@ mod input;
 mod journey;
 mod results;
 mod spec;
+mod states;
 mod survey;
 mod two_factor;
 
@@ -49,6 +51,7 @@ fn _cxkit(m: &Bound<'_, PyModule>) -> PyResult<()> {
     m.add_function(wrap_pyfunction!(journey::_funnel, m)?)?;
     m.add_function(wrap_pyfunction!(journey::_funnel_ids, m)?)?;
     two_factor::register(m)?;
+    states::register(m)?;
     m.add_function(wrap_pyfunction!(error::_error_kinds, m)?)?;
     m.add_function(wrap_pyfunction!(error::_sample_error, m)?)?;
     Ok(())

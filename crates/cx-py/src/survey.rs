@@ -139,16 +139,7 @@ pub fn score_by<'py>(
     alpha: f64,
 ) -> PyResult<Bound<'py, PyDict>> {
     let spec = &spec.inner;
-    let options = (|| {
-        Ok::<_, cx_core::CxError>(GroupOptions {
-            estimate: estimate_options(interval, level, missing)?,
-            min_n,
-            compare_to_rest: compare_method(compare, spec)?,
-            adjust: PAdjust::parse(adjust)?,
-            alpha,
-        })
-    })()
-    .py_err(py)?;
+    let options = group_options(spec, interval, level, missing, min_n, compare, adjust, alpha).py_err(py)?;
     let inputs = Aligned::borrow(scores, keys, "as_int64", "by", weights)?;
     let (slice, k, w) = inputs.slices()?;
     let grouped = py
@@ -158,15 +149,47 @@ pub fn score_by<'py>(
             survey::estimate_groups_threads(spec, keys, histograms, &options, threads())
         })
         .py_err(py)?;
+    grouped_columns(py, spec, &grouped, &options, |keys| Ok(keys.into_pyarray(py).into_any()))
+}
 
-    let mut rows: Vec<_> = grouped.rows.iter().map(|r| (r.key, Some(r), None)).collect();
-    rows.extend(grouped.suppressed.iter().map(|s| (s.key, None, Some(s))));
-    rows.sort_by_key(|(key, _, _)| *key);
+/// The options of a grouped call from its keyword arguments.
+#[allow(clippy::too_many_arguments)] // mirrors the keyword arguments of the Python signature
+pub(crate) fn group_options(
+    spec: &survey::MetricSpec,
+    interval: Option<&str>,
+    level: f64,
+    missing: &str,
+    min_n: u64,
+    compare: Option<&str>,
+    adjust: &str,
+    alpha: f64,
+) -> cx_core::Result<GroupOptions> {
+    Ok(GroupOptions {
+        estimate: estimate_options(interval, level, missing)?,
+        min_n,
+        compare_to_rest: compare_method(compare, spec)?,
+        adjust: PAdjust::parse(adjust)?,
+        alpha,
+    })
+}
+
+/// The columns of `score_by`: one row per group, estimated or suppressed, in key order; `key_column` turns the
+/// keys into the `key` column.
+pub(crate) fn grouped_columns<'py, K: Ord + Clone>(
+    py: Python<'py>,
+    spec: &survey::MetricSpec,
+    grouped: &survey::GroupedEstimates<K>,
+    options: &GroupOptions,
+    key_column: impl FnOnce(Vec<K>) -> PyResult<Bound<'py, PyAny>>,
+) -> PyResult<Bound<'py, PyDict>> {
+    let mut rows: Vec<_> = grouped.rows.iter().map(|r| (&r.key, Some(r), None)).collect();
+    rows.extend(grouped.suppressed.iter().map(|s| (&s.key, None, Some(s))));
+    rows.sort_by(|a, b| a.0.cmp(b.0));
 
     let (mut key, mut n, mut n_missing, mut reason) = (vec![], vec![], vec![], vec![]);
     let (mut est, mut cmp) = (EstimateColumns::default(), ComparisonColumns::default());
     for (k, row, suppressed) in rows {
-        key.push(k);
+        key.push(k.clone());
         n.push(row.map_or_else(|| suppressed.map_or(0, |s| s.n), |r| r.estimate.n));
         n_missing.push(row.map_or_else(|| suppressed.map_or(0, |s| s.n_missing), |r| r.estimate.n_missing));
         reason.push(suppressed.map(|s| s.reason.clone()));
@@ -178,7 +201,7 @@ pub fn score_by<'py>(
         );
     }
     let dict = PyDict::new(py);
-    dict.set_item("key", key.into_pyarray(py))?;
+    dict.set_item("key", key_column(key)?)?;
     dict.set_item("n", n.into_pyarray(py))?;
     dict.set_item("n_missing", n_missing.into_pyarray(py))?;
     est.write(&dict)?;
@@ -221,23 +244,46 @@ pub fn trend<'py>(
     adjust: &str,
 ) -> PyResult<Bound<'py, PyDict>> {
     let spec = &spec.inner;
-    let options = (|| {
-        Ok::<_, cx_core::CxError>(TrendOptions {
-            period: Period::parse(period, fiscal_start_month)?,
-            estimate: estimate_options(interval, level, missing)?,
-            compare: compare.map(CompareMethod::parse).transpose()?,
-            min_n,
-            alpha,
-            adjust: PAdjust::parse(adjust)?,
-        })
-    })()
-    .py_err(py)?;
+    let options = trend_options(period, fiscal_start_month, interval, level, missing, compare, min_n, alpha, adjust)
+        .py_err(py)?;
     let inputs = Aligned::borrow(scores, days, "as_days", "dates", weights)?;
     let (slice, d, w) = inputs.slices()?;
     let trend = py
         .detach(|| with_scores!(slice, s => survey::trend(spec, s, d, w, &options)))
         .py_err(py)?;
+    trend_columns(py, spec, &trend, &options)
+}
 
+/// The options of a trend from its keyword arguments.
+#[allow(clippy::too_many_arguments)] // mirrors the keyword arguments of the Python signature
+pub(crate) fn trend_options(
+    period: &str,
+    fiscal_start_month: u32,
+    interval: Option<&str>,
+    level: f64,
+    missing: &str,
+    compare: Option<&str>,
+    min_n: u64,
+    alpha: f64,
+    adjust: &str,
+) -> cx_core::Result<TrendOptions> {
+    Ok(TrendOptions {
+        period: Period::parse(period, fiscal_start_month)?,
+        estimate: estimate_options(interval, level, missing)?,
+        compare: compare.map(CompareMethod::parse).transpose()?,
+        min_n,
+        alpha,
+        adjust: PAdjust::parse(adjust)?,
+    })
+}
+
+/// The columns of `trend`: one row per period.
+pub(crate) fn trend_columns<'py>(
+    py: Python<'py>,
+    spec: &survey::MetricSpec,
+    trend: &survey::Trend,
+    options: &TrendOptions,
+) -> PyResult<Bound<'py, PyDict>> {
     let (mut label, mut start, mut end, mut n, mut n_missing) = (vec![], vec![], vec![], vec![], vec![]);
     let (mut est, mut cmp) = (EstimateColumns::default(), ComparisonColumns::default());
     for row in &trend.rows {

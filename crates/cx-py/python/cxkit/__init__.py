@@ -30,6 +30,7 @@ from cxkit.errors import (
 from cxkit.goals import Goal, GoalTree, Letter, Progress, Projection, SmartCheck, fiscal_year_of, quarter_of
 from cxkit.health import Explanation, Scorecard, validate_scores
 from cxkit.journey import Evaluation, Portfolio, Roadmap, funnel
+from cxkit.partial import FunnelState, GroupedHistogram, ValidationCounts
 from cxkit.two_factor import Effortless, Lexicon, Tagging, effortless, kano, kano_summary, prca, tag_feedback
 from cxkit.survey import (
     BINARY_CSAT,
@@ -67,6 +68,10 @@ __all__ = [
     "PairedComparison",
     "Histogram",
     "MetricSpec",
+    # partial states (cxkit.partial; engines in cxkit.dist)
+    "GroupedHistogram",
+    "FunnelState",
+    "ValidationCounts",
     # errors
     "CxError",
     "InvalidInputError",

@@ -20,7 +20,7 @@ from __future__ import annotations
 
 import html
 import json
-from typing import TYPE_CHECKING, Any, Dict, List, Mapping, Optional, Sequence, Union
+from typing import TYPE_CHECKING, Any, Dict, List, Mapping, Optional, Sequence, Tuple, Union
 
 import numpy as np
 
@@ -267,6 +267,16 @@ class Scorecard:
         return Explanation(account, result)
 
 
+def _bands(
+    scorecard: Optional[Scorecard], bands: Union[Sequence[str], None], cuts: Optional[Sequence[float]]
+) -> Tuple[List[str], List[float], str]:
+    """(names worst first, cuts, cut_belongs) from a scorecard, or from names and cuts (default red / yellow /
+    green at 50 and 75)."""
+    if scorecard is not None:
+        return list(scorecard.bands), list(scorecard._inner.band_cuts), str(scorecard._inner.cut_belongs)
+    return list(bands or ["red", "yellow", "green"]), list(cuts) if cuts is not None else [50.0, 75.0], "upper"
+
+
 def validate_scores(
     scores_or_bands: Any,
     churned: Any,
@@ -287,11 +297,7 @@ def validate_scores(
     >>> v["auc"], v["threshold"]["recall"]
     (1.0, 1.0)
     """
-    names = list(scorecard.bands) if scorecard is not None else list(bands or ["red", "yellow", "green"])
-    if scorecard is not None:
-        cut_list, belongs = list(scorecard._inner.band_cuts), str(scorecard._inner.cut_belongs)
-    else:
-        cut_list, belongs = list(cuts) if cuts is not None else [50.0, 75.0], "upper"
+    names, cut_list, belongs = _bands(scorecard, bands, cuts)
     values = np.asarray(scores_or_bands, dtype=object if not isinstance(scores_or_bands, np.ndarray) else None)
     if values.dtype.kind in "OUS" and any(isinstance(v, str) for v in values):
         rank = {name: i for i, name in enumerate(names)}

@@ -384,40 +384,71 @@ def funnel(
     ``mode``: ``ordered``, ``strict`` or ``any_order``. Input need not be sorted. Ties at one timestamp are taken in
     step order. Accounts still inside their window at ``as_of`` are ``in_progress``, not dropped.
     """
-    import pandas as pd
-
     steps = list(steps)
-    if not steps:
-        raise InvalidArgumentError("steps must name at least one event")
-    ids = _numpy(account_ids)
-    if ids.dtype.kind not in "iu":
-        ids = pd.factorize(ids)[0].astype(np.int64)
-    labels = pd.Index(pd.unique(pd.Index(steps)))
-    step_codes = [int(c) for c in labels.get_indexer(steps)]
-    raw_events = _numpy(events)
-    # Integer event ids with integer steps are coded in Rust in one pass; other labels through pandas.
-    integer_ids = raw_events.dtype.kind in "iu" and all(isinstance(s, (int, np.integer)) for s in labels)
-    dated = _is_datetime(timestamps)
-    if dated:
-        ts = pd.to_datetime(timestamps).to_numpy(dtype="datetime64[ns]").view(np.int64)
-        window_units = int(pd.Timedelta(window).value)
-        as_of_units = None if as_of is None else int(pd.Timestamp(as_of).value)
+    plan = _FunnelPlan(steps, _is_datetime(timestamps), window, as_of)
+    ids, ts = plan.accounts(account_ids), plan.timestamps(timestamps)
+    events_in, step_ids = plan.events(events)
+    if step_ids is not None:
+        result = json.loads(_cxkit._funnel_ids(ids, events_in, ts, step_ids, plan.step_codes, plan.window, mode,
+                                               plan.as_of))  # fmt: skip
     else:
-        ts = _numpy(timestamps)
-        window_units, as_of_units = int(window), None if as_of is None else int(as_of)
-    if integer_ids:
-        result = json.loads(_cxkit._funnel_ids(ids, raw_events, ts, [int(s) for s in labels], step_codes, window_units,
-                                               mode, as_of_units))  # fmt: skip
-    else:
-        codes = labels.get_indexer(raw_events.astype(object))
-        codes = np.where(codes < 0, len(labels), codes).astype(np.uint32)
-        result = json.loads(_cxkit._funnel(ids, codes, ts, step_codes, window_units, mode, as_of_units))
-    rows = [{**s, "event": steps[s["step"]]} for s in result["steps"]]
-    columns = ["step", "event", "reached", "in_progress", "dropped", "conversion_from_previous",
-               "conversion_from_entry", "time_to_convert_p50", "time_to_convert_p90"]  # fmt: skip
-    df = _nan_for_null(_frame(rows, columns), columns[5:])
-    if dated:
-        for c in ("time_to_convert_p50", "time_to_convert_p90"):
-            df[c] = pd.to_timedelta(df[c], unit="ns")
-    df.attrs.update({k: result[k] for k in ("mode", "ties", "n_events", "n_accounts")})
-    return df
+        result = json.loads(_cxkit._funnel(ids, events_in, ts, plan.step_codes, plan.window, mode, plan.as_of))
+    return plan.frame(result)
+
+
+class _FunnelPlan:
+    """How a funnel call's columns reach the core: step labels as codes 0..k (event ids kept as int64 when both
+    they and the steps are integers, for coding in Rust), account ids as int64, times in integer units (ns for
+    datetimes); and how the core's JSON result becomes the DataFrame."""
+
+    def __init__(self, steps: List[Any], dated: bool, window: Any, as_of: Any) -> None:
+        import pandas as pd
+
+        if not steps:
+            raise InvalidArgumentError("steps must name at least one event")
+        self.steps, self.dated = steps, dated
+        self.labels = pd.Index(pd.unique(pd.Index(steps)))
+        self.step_codes = [int(c) for c in self.labels.get_indexer(steps)]
+        if dated:
+            self.window = int(pd.Timedelta(window).value)
+            self.as_of = None if as_of is None else int(pd.Timestamp(as_of).value)
+        else:
+            self.window, self.as_of = int(window), None if as_of is None else int(as_of)
+
+    @staticmethod
+    def accounts(account_ids: Any) -> np.ndarray:
+        import pandas as pd
+
+        ids = _numpy(account_ids)
+        return ids if ids.dtype.kind in "iu" else pd.factorize(ids)[0].astype(np.int64)
+
+    def timestamps(self, timestamps: Any) -> np.ndarray:
+        import pandas as pd
+
+        if _is_datetime(timestamps) != self.dated:
+            kind = "date-times" if self.dated else "integers"
+            raise InvalidInputError(f"timestamps must be {kind} for this funnel (its window is given in those units)")
+        if self.dated:
+            return pd.to_datetime(timestamps).to_numpy(dtype="datetime64[ns]").view(np.int64)
+        return _numpy(timestamps)
+
+    def events(self, events: Any) -> Tuple[np.ndarray, Optional[List[int]]]:
+        """(int64 event ids, step ids) when both are integers, else (uint32 codes, None)."""
+        raw = _numpy(events)
+        if raw.dtype.kind in "iu" and all(isinstance(s, (int, np.integer)) for s in self.labels):
+            return raw, [int(s) for s in self.labels]
+        codes = self.labels.get_indexer(raw.astype(object))
+        return np.where(codes < 0, len(self.labels), codes).astype(np.uint32), None
+
+    def frame(self, result: Dict[str, Any]) -> "pd.DataFrame":
+        import pandas as pd
+
+        rows = [{**s, "event": self.steps[s["step"]]} for s in result["steps"]]
+        columns = ["step", "event", "reached", "in_progress", "dropped", "conversion_from_previous",
+                   "conversion_from_entry", "time_to_convert_p50", "time_to_convert_p90"]  # fmt: skip
+        df = _nan_for_null(_frame(rows, columns), columns[5:])
+        if self.dated:
+            for c in ("time_to_convert_p50", "time_to_convert_p90"):
+                df[c] = pd.to_timedelta(df[c], unit="ns")
+        df.attrs.update({k: result[k] for k in ("mode", "ties", "n_events", "n_accounts")})
+        return df

@@ -378,17 +378,29 @@ def score_by(
     >>> df[["group", "value", "n"]].round(2).values.tolist()
     [['app', -33.33, 3], ['web', 33.33, 3]]
     """
-    pd = _pandas()
     spec = metric_spec(metric)
     codes, labels = factorize(by, "by")
-    method = None if compare is None or compare is False else "default" if compare is True else compare
+    method = _compare_option(compare)
     columns = _cxkit.score_by(
         scores, codes, weights, spec, interval, level, missing, min_n, method, adjust, alpha
     )
     keys = columns["key"] if labels is None else labels[columns["key"]]
-    group = getattr(by, "name", None) or "group"
+    return _score_by_frame(columns, spec, getattr(by, "name", None) or "group", keys, level, adjust)
+
+
+def _compare_option(compare: Union[bool, str, None]) -> Optional[str]:
+    """``compare=`` of the grouped calls as the core's method name (None: no comparison)."""
+    return None if compare is None or compare is False else "default" if compare is True else compare
+
+
+def _score_by_frame(
+    columns: Dict[str, Any], spec: MetricSpec, group: str, keys: Any, level: float, adjust: str
+) -> "pd.DataFrame":
+    """The DataFrame of :func:`score_by` from the core's columns and the group labels."""
+    pd = _pandas()
+    compared = columns["compare_method"] is not None
     out = _estimate_frame(columns, spec, {group: keys})
-    if method is not None:
+    if compared:
         _comparison_frame(pd, columns, out, "delta")
     out["suppressed"] = columns["suppressed"]
     df = pd.DataFrame(out)
@@ -398,7 +410,7 @@ def score_by(
         method=columns["method"],
         level=level,
         compare_method=columns["compare_method"],
-        adjust=adjust if method is not None else None,
+        adjust=adjust if compared else None,
     )
     return df
 
@@ -437,7 +449,6 @@ def trend(
     >>> trend([10, 2, 9], d)[["period", "n", "value"]].values.tolist()
     [['2025-01', 2, 0.0], ['2025-02', 0, nan], ['2025-03', 1, 100.0]]
     """
-    pd = _pandas()
     spec = metric_spec(metric)
     columns = _cxkit.trend(
         scores,
@@ -454,6 +465,14 @@ def trend(
         alpha,
         adjust,
     )
+    return _trend_frame(columns, spec, level, adjust, period, fiscal_year_start)
+
+
+def _trend_frame(
+    columns: Dict[str, Any], spec: MetricSpec, level: float, adjust: str, period: str, fiscal_year_start: int
+) -> "pd.DataFrame":
+    """The DataFrame of :func:`trend` from the core's columns."""
+    pd = _pandas()
     lead = {
         "period": columns["period"],
         "start": columns["start"].view("datetime64[D]"),
