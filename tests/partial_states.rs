@@ -344,3 +344,49 @@ fn period_states_refuse_text_keys_and_group_states_refuse_dates() {
     );
     assert_eq!(by_month.groups().count(), 0);
 }
+
+proptest! {
+    #![proptest_config(ProptestConfig::with_cases(100))]
+
+    #[test]
+    fn partitions_scored_against_the_merged_population_equal_the_whole_table(
+        rows in prop::collection::vec(
+            (prop_oneof![8 => (0u8..30).prop_map(f64::from), 1 => Just(f64::NAN)], 0.0f64..10.0, 0.0f64..100.0),
+            1..200,
+        ),
+        cuts in prop::collection::vec(0.0f64..1.0, 0..4),
+    ) {
+        use cx_core::health::{Columns, Population, Scorecard, Scorer};
+        let card = Scorecard::from_json(r#"{"version": 1, "name": "usage",
+          "measures": [
+            {"id": "logins", "weight": 2, "scoring": {"rule": "percentile", "better": "higher"}, "max_age_days": 60},
+            {"id": "tickets", "weight": 1, "scoring": {"rule": "percentile", "better": "lower"}},
+            {"id": "roi", "weight": 1, "scoring": {"rule": "linear", "bad": 0, "good": 10}}
+          ],
+          "bands": {"names": ["red", "yellow", "green"], "cuts": [40, 70]}}"#).unwrap();
+        let scorer = Scorer::new(card.clone()).unwrap();
+        let logins: Vec<f64> = rows.iter().map(|r| r.0).collect();
+        let tickets: Vec<f64> = rows.iter().map(|r| (r.1 * 2.0).floor()).collect();
+        let roi: Vec<f64> = rows.iter().map(|r| r.1).collect();
+        let ages: Vec<f64> = rows.iter().map(|r| r.2).collect();
+        let columns = |r: std::ops::Range<usize>| {
+            let mut c = Columns::new(vec![&logins[r.clone()], &tickets[r.clone()], &roi[r.clone()]]);
+            c.ages[0] = Some(&ages[r]);
+            c
+        };
+        let whole = scorer.score(&columns(0..rows.len()), None).unwrap();
+        let parts = split(rows.len(), &cuts);
+        let mut population = Population::new(&card);
+        for r in &parts {
+            let part = scorer.population(&columns(r.clone())).unwrap();
+            population.merge(&Population::from_bytes(&part.to_bytes()).unwrap()).unwrap();
+        }
+        prop_assert_eq!(population.n("logins"), (0..rows.len()).filter(|&i| !logins[i].is_nan() && ages[i] <= 60.0).count() as u64);
+        let mut scores = Vec::new();
+        for r in parts {
+            scores.extend(scorer.score_in(&columns(r), None, &population).unwrap().score);
+        }
+        prop_assert_eq!(json(&scores), json(&whole.score));
+        damage_is_refused(&population.to_bytes(), Population::from_bytes);
+    }
+}

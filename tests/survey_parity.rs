@@ -192,6 +192,8 @@ fn cases() -> Vec<Value> {
         "bytes_hex": hex(&acc.to_bytes()), "result": acc.estimate(&Default::default()).unwrap(),
     }));
 
+    cases.push(partial_states_case(&mut rng));
+
     // Health: the sample scorecard over the first 60 sample accounts (ages on the NPS answer, a previous score),
     // one explanation, and the validation of all 600 accounts' scores against churn.
     cases.extend(health_cases());
@@ -596,4 +598,50 @@ fn committed_parity_cases_match_the_core() {
 /// Bytes as lowercase hex, for the bindings to compare states byte for byte.
 fn hex(bytes: &[u8]) -> String {
     bytes.iter().map(|b| format!("{b:02x}")).collect()
+}
+
+/// Partial states of each kind built from small inputs: the bindings must write the same bytes.
+fn partial_states_case(rng: &mut ChaCha8Rng) -> Value {
+    use cx_core::health::ValidationCounts;
+    use cx_core::journey::{FunnelMode, FunnelSpec, FunnelState};
+    use cx_core::survey::{GroupKey, GroupedAccumulator};
+
+    let spec = MetricSpec::nps();
+    let scores = ratings(rng, &spec, 60);
+    let groups: Vec<String> = (0..60).map(|i| format!("g{}", i % 3)).collect();
+    let keys: Vec<GroupKey> = (0..3).map(|g| GroupKey::Str(format!("g{g}"))).collect();
+    let codes: Vec<u32> = (0..60).map(|i| i % 3).collect();
+    let days: Vec<i64> = (0..60).map(|i| 20_000 + 7 * i).collect();
+    let mut grouped = GroupedAccumulator::new(spec.clone()).unwrap();
+    grouped
+        .add_codes(&scores, &codes, &keys, None, MissingPolicy::Skip)
+        .unwrap();
+    let mut monthly = GroupedAccumulator::by_period(spec, Period::Month).unwrap();
+    monthly.add_dates(&scores, &days, None, MissingPolicy::Skip).unwrap();
+
+    let accounts: Vec<i64> = (0..60).map(|i| i / 4).collect();
+    let events: Vec<u32> = (0..60).map(|i| (i * 7 % 4) as u32).collect();
+    let times: Vec<i64> = (0..60).map(|i| i * 3 % 17).collect();
+    let funnel_spec = FunnelSpec {
+        steps: vec![0, 1, 2],
+        window: 10,
+        mode: FunnelMode::Ordered,
+        as_of: None,
+    };
+    let mut funnel = FunnelState::new(funnel_spec).unwrap();
+    funnel.add(&accounts, &events, &times).unwrap();
+
+    let health: Vec<f64> = (0..60)
+        .map(|i| if i % 11 == 0 { f64::NAN } else { f64::from(i * 13 % 100) })
+        .collect();
+    let churned: Vec<bool> = (0..60).map(|i| i % 5 == 0).collect();
+    let counts = ValidationCounts::from_scores(&health, &churned).unwrap();
+    json!({
+        "call": "partial_states", "scores": json_scores(&scores), "groups": groups, "days": days,
+        "grouped_hex": hex(&grouped.to_bytes()), "monthly_hex": hex(&monthly.to_bytes()),
+        "accounts": accounts, "events": events, "times": times, "funnel_window": 10,
+        "funnel_hex": hex(&funnel.to_bytes()),
+        "health": json_scores(&health), "churned": churned.iter().map(|&c| u8::from(c)).collect::<Vec<_>>(),
+        "validation_hex": hex(&counts.to_bytes()),
+    })
 }

@@ -38,6 +38,8 @@ pub enum Kind {
     Funnel = 3,
     /// [`crate::health::ValidationCounts`]: scored accounts and churn per distinct score.
     Validation = 4,
+    /// [`crate::health::Population`]: the observed values of a scorecard's percentile measures.
+    Population = 5,
 }
 
 impl Kind {
@@ -48,6 +50,7 @@ impl Kind {
             Kind::GroupedAccumulator => "grouped accumulator",
             Kind::Funnel => "funnel state",
             Kind::Validation => "validation counts",
+            Kind::Population => "population",
         }
     }
 
@@ -57,6 +60,7 @@ impl Kind {
             Kind::GroupedAccumulator,
             Kind::Funnel,
             Kind::Validation,
+            Kind::Population,
         ]
         .into_iter()
         .find(|k| *k as u16 == code)

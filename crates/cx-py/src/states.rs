@@ -97,7 +97,11 @@ impl PyGroupedState {
         if let Some(i) = c.iter().position(|&code| code < 0 || code as usize >= keys.len()) {
             return Err(crate::error::invalid_input(
                 py,
-                format!("group code {} at index {i} is not one of the {} labels", c[i], keys.len()),
+                format!(
+                    "group code {} at index {i} is not one of the {} labels",
+                    c[i],
+                    keys.len()
+                ),
             ));
         }
         let state = &self.inner;
@@ -262,7 +266,10 @@ impl PyFunnelState {
     ) -> PyResult<()> {
         let accounts: PyReadonlyArray1<'_, i64> = array(accounts, "as_int64", "account_ids")?;
         let timestamps: PyReadonlyArray1<'_, i64> = array(timestamps, "as_int64", "timestamps")?;
-        let (a, t) = (slice_of(&accounts, "account_ids")?, slice_of(&timestamps, "timestamps")?);
+        let (a, t) = (
+            slice_of(&accounts, "account_ids")?,
+            slice_of(&timestamps, "timestamps")?,
+        );
         let state = &self.inner;
         match step_ids {
             None => {

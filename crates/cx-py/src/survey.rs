@@ -149,7 +149,9 @@ pub fn score_by<'py>(
             survey::estimate_groups_threads(spec, keys, histograms, &options, threads())
         })
         .py_err(py)?;
-    grouped_columns(py, spec, &grouped, &options, |keys| Ok(keys.into_pyarray(py).into_any()))
+    grouped_columns(py, spec, &grouped, &options, |keys| {
+        Ok(keys.into_pyarray(py).into_any())
+    })
 }
 
 /// The options of a grouped call from its keyword arguments.
@@ -244,8 +246,18 @@ pub fn trend<'py>(
     adjust: &str,
 ) -> PyResult<Bound<'py, PyDict>> {
     let spec = &spec.inner;
-    let options = trend_options(period, fiscal_start_month, interval, level, missing, compare, min_n, alpha, adjust)
-        .py_err(py)?;
+    let options = trend_options(
+        period,
+        fiscal_start_month,
+        interval,
+        level,
+        missing,
+        compare,
+        min_n,
+        alpha,
+        adjust,
+    )
+    .py_err(py)?;
     let inputs = Aligned::borrow(scores, days, "as_days", "dates", weights)?;
     let (slice, d, w) = inputs.slices()?;
     let trend = py

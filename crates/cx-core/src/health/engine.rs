@@ -7,6 +7,7 @@
 //! *Coverage* is the share of the total weight (at full data) that was actually observed; imputed values
 //! (`neutral`, `zero`) do not count as observed.
 
+use super::population::Population;
 use super::scorecard::{Action, Better, Condition, CutBelongs, MissingRule, Op, Scorecard, ScoringRule};
 use crate::{CxError, Result};
 use serde::{Deserialize, Serialize};
@@ -222,17 +223,22 @@ fn percentiles(values: &[f64], status: &[Status], better: Better) -> Vec<f64> {
     let mut start = 0;
     while start < fresh.len() {
         let end = start + fresh[start..].iter().take_while(|x| x.0 == fresh[start].0).count();
-        let pct = 100.0 * (start as f64 + 0.5 * (end - start) as f64) / n;
-        let points = match better {
-            Better::Higher => pct,
-            Better::Lower => 100.0 - pct,
-        };
+        let points = percentile_points(start as u64, (end - start) as u64, n, better);
         for &(_, i) in &fresh[start..end] {
             out[i as usize] = points;
         }
         start = end;
     }
     out
+}
+
+/// The mid-rank percentile points of a value with `below` values under it and `tied` equal to it among `n`.
+pub(super) fn percentile_points(below: u64, tied: u64, n: f64, better: Better) -> f64 {
+    let pct = 100.0 * (below as f64 + 0.5 * tied as f64) / n;
+    match better {
+        Better::Higher => pct,
+        Better::Lower => 100.0 - pct,
+    }
 }
 
 /// Points (0–100) of one raw value under a rule other than `percentile` (which needs the population).
@@ -402,34 +408,65 @@ impl Scorer {
         Ok(n)
     }
 
-    /// Points (imputed ones included) and status, per measure per account.
-    fn measure_points(&self, columns: &Columns<'_>, n: usize) -> Result<PointsAndStatus> {
+    /// Each account's status for measure `m`: observed, stale (older than its `max_age_days`) or missing.
+    fn statuses(&self, m: usize, columns: &Columns<'_>, n: usize) -> Result<Vec<Status>> {
+        let measure = &self.card.measures[m];
+        let values = columns.values[m];
+        if let Some(i) = values.iter().position(|v| v.is_infinite()) {
+            return Err(CxError::invalid_argument(
+                format!("measure '{}' at index {i}", measure.id),
+                values[i],
+                "raw values must be finite (NaN marks a missing value)",
+            ));
+        }
+        let max_age = measure.max_age_days.unwrap_or(f64::INFINITY);
+        Ok((0..n)
+            .map(|i| {
+                let stale = columns.ages[m].is_some_and(|ages| ages[i] > max_age);
+                if values[i].is_nan() {
+                    Status::Missing
+                } else if stale {
+                    Status::Stale
+                } else {
+                    Status::Observed
+                }
+            })
+            .collect())
+    }
+
+    /// The observed values of every percentile measure: the population that [`Scorer::score_in`] ranks
+    /// against. Populations of the partitions of a table merge into the table's.
+    pub fn population(&self, columns: &Columns<'_>) -> Result<Population> {
+        let n = self.check_columns(columns, None)?;
+        let mut population = Population::new(&self.card);
+        for (m, measure) in self.card.measures.iter().enumerate() {
+            if matches!(measure.scoring, ScoringRule::Percentile { .. }) {
+                let status = self.statuses(m, columns, n)?;
+                let observed = (0..n).filter(|&i| status[i] == Status::Observed);
+                population.add(&measure.id, observed.map(|i| columns.values[m][i]));
+            }
+        }
+        Ok(population)
+    }
+
+    /// Points (imputed ones included) and status, per measure per account; percentiles rank within `population`
+    /// when given, else within these accounts.
+    fn measure_points(
+        &self,
+        columns: &Columns<'_>,
+        n: usize,
+        population: Option<&Population>,
+    ) -> Result<PointsAndStatus> {
         let mut all_points = Vec::with_capacity(self.card.measures.len());
         let mut all_status = Vec::with_capacity(self.card.measures.len());
         for (m, measure) in self.card.measures.iter().enumerate() {
             let values = columns.values[m];
-            let max_age = measure.max_age_days.unwrap_or(f64::INFINITY);
-            let status: Vec<Status> = (0..n)
-                .map(|i| {
-                    let stale = columns.ages[m].is_some_and(|ages| ages[i] > max_age);
-                    if values[i].is_nan() {
-                        Status::Missing
-                    } else if stale {
-                        Status::Stale
-                    } else {
-                        Status::Observed
-                    }
-                })
-                .collect();
-            if let Some(i) = values.iter().position(|v| v.is_infinite()) {
-                return Err(CxError::invalid_argument(
-                    format!("measure '{}' at index {i}", measure.id),
-                    values[i],
-                    "raw values must be finite (NaN marks a missing value)",
-                ));
-            }
-            let percentiles = match measure.scoring {
-                ScoringRule::Percentile { better } => percentiles(values, &status, better),
+            let status = self.statuses(m, columns, n)?;
+            let percentiles = match (&measure.scoring, population) {
+                (ScoringRule::Percentile { better }, None) => percentiles(values, &status, *better),
+                (ScoringRule::Percentile { better }, Some(p)) => {
+                    p.percentiles(&measure.id, values, &status, *better)?
+                }
                 _ => Vec::new(),
             };
             let mut points = Vec::with_capacity(n);
@@ -508,8 +545,24 @@ impl Scorer {
     /// # Ok::<(), cx_core::CxError>(())
     /// ```
     pub fn score(&self, columns: &Columns<'_>, previous: Option<&[f64]>) -> Result<Batch> {
+        self.score_with(columns, previous, None)
+    }
+
+    /// Scores the accounts of `columns` with percentile measures ranked within `population` (from
+    /// [`Scorer::population`], typically merged over every partition of the table) instead of within these
+    /// accounts: scoring each partition against the table's population gives the scores of the whole table.
+    pub fn score_in(&self, columns: &Columns<'_>, previous: Option<&[f64]>, population: &Population) -> Result<Batch> {
+        self.score_with(columns, previous, Some(population))
+    }
+
+    fn score_with(
+        &self,
+        columns: &Columns<'_>,
+        previous: Option<&[f64]>,
+        population: Option<&Population>,
+    ) -> Result<Batch> {
         let n = self.check_columns(columns, previous)?;
-        let measured = self.measure_points(columns, n)?;
+        let measured = self.measure_points(columns, n, population)?;
         let (points, status) = &measured;
         let n_measures = self.card.measures.len();
         // Each override's condition with its measure resolved to an index once, not per account.

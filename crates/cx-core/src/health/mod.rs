@@ -9,10 +9,12 @@
 //!   recall at a band threshold.
 
 mod engine;
+mod population;
 mod scorecard;
 mod validation;
 
 pub use engine::{Batch, Columns, Direction, Explanation, GroupExplanation, MeasureExplanation, Scorer, Status};
+pub use population::Population;
 pub use scorecard::{
     Action, Bands, Better, Condition, CutBelongs, Group, Measure, MissingRule, Op, Override, SCORECARD_VERSION,
     Scorecard, ScoringRule,

@@ -125,17 +125,17 @@ pub struct ValidationCounts {
 
 /// A finite score ordered as a number.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord)]
-struct OrderedScore(i64);
+pub(crate) struct OrderedScore(i64);
 
 impl OrderedScore {
-    fn new(score: f64) -> OrderedScore {
+    pub(crate) fn new(score: f64) -> OrderedScore {
         // The IEEE bits of a finite float, with the negative half flipped, order like the numbers; adding 0.0
         // turns −0 into +0 so that the two zeros are one score, as they are equal.
         let bits = (score + 0.0).to_bits() as i64;
         OrderedScore(bits ^ (((bits >> 63) as u64) >> 1) as i64)
     }
 
-    fn value(self) -> f64 {
+    pub(crate) fn value(self) -> f64 {
         f64::from_bits((self.0 ^ (((self.0 >> 63) as u64) >> 1) as i64) as u64)
     }
 }

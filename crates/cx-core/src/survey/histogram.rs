@@ -398,7 +398,20 @@ impl Histogram {
             *a += b;
         }
         self.n_missing += other.n_missing;
+        self.drop_unit_weights();
         Ok(())
+    }
+
+    /// Forgets weight sums that equal the counts (Σw = Σw² = n at every point happens only when every weight
+    /// was 1), so unit weights are no weights however the data was split: a group whose only rows in one
+    /// batch were missing compares equal to the same group built in one pass.
+    pub(crate) fn drop_unit_weights(&mut self) {
+        let unit = self.weights.as_ref().is_some_and(|w| {
+            (self.counts.iter().zip(w.sum.iter().zip(&w.sum_sq))).all(|(&c, (&s, &q))| s == c as f64 && q == c as f64)
+        });
+        if unit {
+            self.weights = None;
+        }
     }
 
     /// The scale the histogram is over.
@@ -705,10 +718,12 @@ fn tally<T: ScoreValue, G: Grouping>(
             }
         }
     }
+    // Each group is weighted only if it met a weight other than 1, whatever the other groups met, so a group's
+    // histogram does not depend on which rows it was counted with.
     Ok((0..n_groups)
         .map(|g| {
             let range = g * points..(g + 1) * points;
-            Histogram {
+            let mut h = Histogram {
                 scale,
                 counts: counts[range.clone()].to_vec(),
                 weights: weight_sums.as_ref().map(|(s, s2)| WeightSums {
@@ -716,7 +731,9 @@ fn tally<T: ScoreValue, G: Grouping>(
                     sum_sq: s2[range.clone()].to_vec(),
                 }),
                 n_missing: n_missing[g],
-            }
+            };
+            h.drop_unit_weights();
+            h
         })
         .collect())
 }

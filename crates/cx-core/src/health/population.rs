@@ -1,0 +1,177 @@
+//! The population a scorecard's percentile measures rank against, as a partial state.
+//!
+//! A `percentile` rule scores an account by its rank among the scored accounts, so scoring the partitions of a
+//! table separately would rank each account within its partition. Instead each partition counts its observed
+//! values ([`Scorer::population`](super::Scorer::population)), the counts merge into the table's population, and
+//! each partition is scored against it ([`Scorer::score_in`](super::Scorer::score_in)): the scores equal those of
+//! the whole table scored at once. Other rules do not look at other accounts and need no population.
+//!
+//! ```
+//! use cx_core::health::{Columns, Population, Scorecard, Scorer};
+//!
+//! let card = Scorecard::from_json(r#"{"version": 1, "name": "usage",
+//!   "measures": [{"id": "logins", "weight": 1, "scoring": {"rule": "percentile", "better": "higher"}}],
+//!   "bands": {"names": ["red", "green"], "cuts": [50]}}"#)?;
+//! let scorer = Scorer::new(card)?;
+//! let (left, right) = ([3.0, 9.0], [1.0, 5.0]);
+//! let mut population = scorer.population(&Columns::new(vec![&left]))?;
+//! population.merge(&Population::from_bytes(&scorer.population(&Columns::new(vec![&right]))?.to_bytes())?)?;
+//!
+//! let scored = scorer.score_in(&Columns::new(vec![&left]), None, &population)?;
+//! let whole = scorer.score(&Columns::new(vec![&[3.0, 9.0, 1.0, 5.0]]), None)?;
+//! assert_eq!(scored.score[..], whole.score[..2]); // 3 ranks second of four, 9 first
+//! # Ok::<(), cx_core::CxError>(())
+//! ```
+
+use super::engine::Status;
+use super::engine::percentile_points;
+use super::scorecard::{Better, Scorecard, ScoringRule};
+use super::validation::OrderedScore;
+use crate::state::{Kind, Reader, Writer};
+use crate::{CxError, Result};
+use std::collections::BTreeMap;
+
+/// Observed values per percentile measure, with their counts. See the [module docs](self).
+#[derive(Debug, Clone, PartialEq)]
+pub struct Population {
+    /// (measure id, value → accounts), in the scorecard's order of percentile measures.
+    measures: Vec<(String, BTreeMap<OrderedScore, u64>)>,
+}
+
+impl Population {
+    /// An empty population for the percentile measures of `card`.
+    pub fn new(card: &Scorecard) -> Population {
+        let measures = (card.measures.iter())
+            .filter(|m| matches!(m.scoring, ScoringRule::Percentile { .. }))
+            .map(|m| (m.id.clone(), BTreeMap::new()))
+            .collect();
+        Population { measures }
+    }
+
+    pub(super) fn add(&mut self, id: &str, values: impl Iterator<Item = f64>) {
+        let counts = &mut self
+            .measures
+            .iter_mut()
+            .find(|(m, _)| m == id)
+            .expect("a percentile measure")
+            .1;
+        for v in values {
+            *counts.entry(OrderedScore::new(v)).or_default() += 1;
+        }
+    }
+
+    /// The percentile measures' ids.
+    pub fn measures(&self) -> impl Iterator<Item = &str> {
+        self.measures.iter().map(|(id, _)| id.as_str())
+    }
+
+    /// Observed values counted for measure `id` (0 if it is not a percentile measure here).
+    pub fn n(&self, id: &str) -> u64 {
+        self.measures
+            .iter()
+            .find(|(m, _)| m == id)
+            .map_or(0, |(_, c)| c.values().sum())
+    }
+
+    /// Adds another population of the same percentile measures.
+    pub fn merge(&mut self, other: &Population) -> Result<()> {
+        let ids = |p: &Population| p.measures().map(str::to_owned).collect::<Vec<_>>();
+        if ids(self) != ids(other) {
+            return Err(CxError::invalid_argument(
+                "other",
+                format!("percentile measures {:?}", ids(other)),
+                format!("differ from {:?}", ids(self)),
+            ));
+        }
+        for ((_, mine), (_, theirs)) in self.measures.iter_mut().zip(&other.measures) {
+            for (&v, &count) in theirs {
+                *mine.entry(v).or_default() += count;
+            }
+        }
+        Ok(())
+    }
+
+    /// Percentile points of the observed `values` of measure `id` ranked within this population (others NaN).
+    pub(super) fn percentiles(&self, id: &str, values: &[f64], status: &[Status], better: Better) -> Result<Vec<f64>> {
+        let counts = self
+            .measures
+            .iter()
+            .find(|(m, _)| m == id)
+            .map(|(_, c)| c)
+            .ok_or_else(|| {
+                CxError::invalid_argument(
+                    "population",
+                    format!("{:?}", self.measures().collect::<Vec<_>>()),
+                    format!("has no values of the percentile measure '{id}'; build it with this scorecard"),
+                )
+            })?;
+        // Sorted distinct values with the number of values strictly below each.
+        let mut below = 0u64;
+        let table: Vec<(f64, u64, u64)> = counts
+            .iter()
+            .map(|(v, &c)| {
+                let row = (v.value(), below, c);
+                below += c;
+                row
+            })
+            .collect();
+        let n = below as f64;
+        Ok((0..values.len())
+            .map(|i| {
+                if status[i] != Status::Observed || n == 0.0 {
+                    return f64::NAN;
+                }
+                let v = values[i] + 0.0; // −0 ranks as +0, as it does in the counts
+                let at = table.partition_point(|r| r.0 < v);
+                match table.get(at) {
+                    Some(&(value, under, tied)) if value == v => percentile_points(under, tied, n, better),
+                    Some(&(_, under, _)) => percentile_points(under, 0, n, better),
+                    None => percentile_points(below, 0, n, better),
+                }
+            })
+            .collect())
+    }
+
+    /// The population as bytes (see [`crate::state`]).
+    pub fn to_bytes(&self) -> Vec<u8> {
+        let mut w = Writer::new(Kind::Population);
+        w.len(self.measures.len());
+        for (id, counts) in &self.measures {
+            w.str(id);
+            w.len(counts.len());
+            for (v, &c) in counts {
+                w.f64(v.value());
+                w.varint(c);
+            }
+        }
+        w.finish()
+    }
+
+    /// Reads bytes written by [`Population::to_bytes`]; damaged or inconsistent bytes are an error.
+    pub fn from_bytes(bytes: &[u8]) -> Result<Population> {
+        let mut r = Reader::open(bytes, Kind::Population)?;
+        let n = r.len(2)?;
+        let mut measures = Vec::with_capacity(n);
+        for _ in 0..n {
+            let id = r.str()?.to_owned();
+            let k = r.len(9)?;
+            let mut counts = BTreeMap::new();
+            let mut last: Option<OrderedScore> = None;
+            for _ in 0..k {
+                let v = r.f64()?;
+                let c = r.varint()?;
+                let key = OrderedScore::new(v);
+                if !v.is_finite() || v.to_bits() == (-0.0f64).to_bits() || c == 0 || last.is_some_and(|l| l >= key) {
+                    return Err(r.error(format!(
+                        "value {v} of measure '{id}' is not finite, repeated, out of order or uncounted"
+                    )));
+                }
+                counts.insert(key, c);
+                last = Some(key);
+            }
+            measures.push((id, counts));
+        }
+        r.end()?;
+        Ok(Population { measures })
+    }
+}
