@@ -293,6 +293,31 @@ typedef uint32_t cx_kano_answer;
 #endif // __STDC_VERSION__ >= 202311L
 #endif // __cplusplus
 
+// The kinds of partial state, as `cx_state_kind` reports them.
+enum cx_state
+#if defined(__cplusplus) || __STDC_VERSION__ >= 202311L
+  : uint32_t
+#endif // defined(__cplusplus) || __STDC_VERSION__ >= 202311L
+ {
+  // A metric's histogram (`cx_histogram`).
+  CX_STATE_ACCUMULATOR = 1,
+  // A metric by group key or period.
+  CX_STATE_GROUPED = 2,
+  // A funnel over whole accounts.
+  CX_STATE_FUNNEL = 3,
+  // Health-score validation counts.
+  CX_STATE_VALIDATION = 4,
+  // The values a scorecard's percentile measures rank against.
+  CX_STATE_POPULATION = 5,
+};
+#ifndef __cplusplus
+#if __STDC_VERSION__ >= 202311L
+typedef enum cx_state cx_state;
+#else
+typedef uint32_t cx_state;
+#endif // __STDC_VERSION__ >= 202311L
+#endif // __cplusplus
+
 // A validated goal. Immutable: safe to share between threads.
 typedef struct cx_goal cx_goal;
 
@@ -882,6 +907,119 @@ cx_status cx_metric_spec_to_json(const struct cx_metric_spec *spec,
 // # Safety
 // `spec` must be NULL or a handle from this library not yet freed.
 void cx_metric_spec_free(struct cx_metric_spec *spec);
+
+// A state by group of `n_scores` responses: response `i` belongs to group `keys[codes[i]]` (`n_keys` int64
+// keys). `weights` NULL (with 0) for none; `missing` a `cx_missing_policy`.
+//
+// # Safety
+// Arrays readable for their lengths (NULL with length 0); `spec` a live spec; `buf` writable for `buf_len`
+// bytes or NULL; `written` writable or NULL.
+cx_status cx_grouped_state(const struct cx_metric_spec *spec,
+                           const double *scores,
+                           size_t n_scores,
+                           const uint32_t *codes,
+                           size_t n_codes,
+                           const int64_t *keys,
+                           size_t n_keys,
+                           const double *weights,
+                           size_t n_weights,
+                           uint32_t missing,
+                           uint8_t *buf,
+                           size_t buf_len,
+                           size_t *written);
+
+// A state by period of `n_scores` responses dated `days` (days since 1970-01-01). `period` names the period
+// (`day`, `week`, `month`, `quarter`, `year`; `period_len` bytes of UTF-8), quarters and years starting in
+// `fiscal_start_month`.
+//
+// # Safety
+// As `cx_grouped_state`; `period` readable for `period_len` bytes.
+cx_status cx_period_state(const struct cx_metric_spec *spec,
+                          const double *scores,
+                          size_t n_scores,
+                          const int64_t *days,
+                          size_t n_days,
+                          const double *weights,
+                          size_t n_weights,
+                          const char *period,
+                          size_t period_len,
+                          uint32_t fiscal_start_month,
+                          uint32_t missing,
+                          uint8_t *buf,
+                          size_t buf_len,
+                          size_t *written);
+
+// A funnel state of `n` events of whole accounts (arguments as `cx_funnel`; `as_of` NULL for none).
+//
+// # Safety
+// Arrays readable for their lengths (NULL with length 0); `as_of` NULL or readable; `buf` writable for
+// `buf_len` bytes or NULL; `written` writable or NULL.
+cx_status cx_funnel_state(const int64_t *accounts,
+                          const uint32_t *events,
+                          const int64_t *timestamps,
+                          size_t n,
+                          const uint32_t *steps,
+                          size_t n_steps,
+                          int64_t window,
+                          uint32_t mode,
+                          const int64_t *as_of,
+                          uint8_t *buf,
+                          size_t buf_len,
+                          size_t *written);
+
+// Validation counts of `n` accounts: health `scores` (NaN = unscored) against `churned`.
+//
+// # Safety
+// Arrays readable for `n` elements (NULL with 0); `buf` writable for `buf_len` bytes or NULL; `written`
+// writable or NULL.
+cx_status cx_validation_state(const double *scores,
+                              const bool *churned,
+                              size_t n,
+                              uint8_t *buf,
+                              size_t buf_len,
+                              size_t *written);
+
+// The kind of state in `bytes` (a `cx_state` code) into `*kind`, after checking the bytes' envelope and
+// checksum (damaged bytes are `CX_STATUS_INVALID_CONFIG`).
+//
+// # Safety
+// `bytes` readable for `len` bytes; `kind` writable.
+cx_status cx_state_kind(const uint8_t *bytes,
+                        size_t len,
+                        uint32_t *kind);
+
+// Merges two states of the same kind (`a` and `b`, as bytes) into `buf`: the merged state equals one built
+// from both inputs. Different kinds, metrics or funnels are errors; damaged bytes `CX_STATUS_INVALID_CONFIG`.
+//
+// # Safety
+// `a` and `b` readable for their lengths; `buf` writable for `buf_len` bytes or NULL; `written` writable or
+// NULL.
+cx_status cx_state_merge(const uint8_t *a,
+                         size_t a_len,
+                         const uint8_t *b,
+                         size_t b_len,
+                         uint8_t *buf,
+                         size_t buf_len,
+                         size_t *written);
+
+// The result of a state as the core's JSON (NUL-terminated) in `buf`. `options` (UTF-8 JSON, `options_len`
+// bytes; NULL with 0 for the defaults) depends on the kind: an accumulator takes estimate options
+// (`{"interval": null, "level": 0.95, "missing": "skip"}`) and gives an estimate; a state by group takes
+// group options (as `cx_score_by`'s, in JSON) and gives the rows and suppressed groups; a state by period takes
+// trend options (its own period is used) and gives the trend; a funnel gives the funnel; validation counts
+// need `{"bands": {"names": [...], "cuts": [...]}, "at_risk": "red"}` and give the validation. A population
+// has no result of its own (it is passed to scoring) and is `CX_STATUS_INVALID_ARGUMENT`.
+//
+// # Safety
+// `bytes` readable for `len` bytes; `options` readable for `options_len` bytes or NULL; `buf` writable for
+// `buf_len` bytes or NULL; `written` writable or NULL.
+cx_status cx_state_result_json(const uint8_t *bytes,
+                               size_t len,
+                               const char *options,
+                               size_t options_len,
+                               char *buf,
+                               size_t buf_len,
+                               size_t *written);
 
 // The default estimate options: the metric's default interval, level 0.95, missing scores skipped.
 struct cx_estimate_options cx_estimate_options_default(void);

@@ -73,6 +73,62 @@ pub fn kind_of(bytes: &[u8]) -> Result<Kind> {
     Ok(kind)
 }
 
+/// Merges two states of the same kind given as bytes, returning the merged state's bytes: what a C caller or a
+/// reducer that does not know the kind needs. States of different kinds, metrics or specs are errors.
+///
+/// ```
+/// use cx_core::state;
+/// use cx_core::survey::{Accumulator, MetricSpec, MissingPolicy};
+///
+/// let mut a = Accumulator::new(MetricSpec::nps())?;
+/// a.add(&[10.0, 3.0], None, MissingPolicy::Skip)?;
+/// let mut b = Accumulator::new(MetricSpec::nps())?;
+/// b.add(&[9.0], None, MissingPolicy::Skip)?;
+/// let merged = Accumulator::from_bytes(&state::merge(&a.to_bytes(), &b.to_bytes())?)?;
+/// assert_eq!(merged.histogram().n(), 3);
+/// # Ok::<(), cx_core::CxError>(())
+/// ```
+pub fn merge(a: &[u8], b: &[u8]) -> Result<Vec<u8>> {
+    use crate::health::{Population, ValidationCounts};
+    use crate::journey::FunnelState;
+    use crate::survey::{Accumulator, GroupedAccumulator};
+    let (ka, kb) = (kind_of(a)?, kind_of(b)?);
+    if ka != kb {
+        return Err(CxError::invalid_argument(
+            "b",
+            kb.name(),
+            format!("cannot merge into a {}", ka.name()),
+        ));
+    }
+    Ok(match ka {
+        Kind::Accumulator => {
+            let mut x = Accumulator::from_bytes(a)?;
+            x.merge(&Accumulator::from_bytes(b)?)?;
+            x.to_bytes()
+        }
+        Kind::GroupedAccumulator => {
+            let mut x = GroupedAccumulator::from_bytes(a)?;
+            x.merge(&GroupedAccumulator::from_bytes(b)?)?;
+            x.to_bytes()
+        }
+        Kind::Funnel => {
+            let mut x = FunnelState::from_bytes(a)?;
+            x.merge(&FunnelState::from_bytes(b)?)?;
+            x.to_bytes()
+        }
+        Kind::Validation => {
+            let mut x = ValidationCounts::from_bytes(a)?;
+            x.merge(&ValidationCounts::from_bytes(b)?);
+            x.to_bytes()
+        }
+        Kind::Population => {
+            let mut x = Population::from_bytes(a)?;
+            x.merge(&Population::from_bytes(b)?)?;
+            x.to_bytes()
+        }
+    })
+}
+
 fn corrupt(what: &str, offset: usize, reason: impl Into<String>) -> CxError {
     CxError::InvalidConfig {
         what: format!("{what} bytes"),

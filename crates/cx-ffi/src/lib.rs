@@ -15,6 +15,7 @@ pub mod health;
 pub mod histogram;
 pub mod journey;
 pub mod spec;
+pub mod states;
 pub mod status;
 pub mod survey;
 pub mod two_factor;

@@ -3,10 +3,10 @@
 
 use crate::error::IntoPyResult;
 use crate::input::{array, slice_of};
-use cx_core::health::{self, Bands, Batch, Columns, CutBelongs, Direction, Scorecard, Scorer};
+use cx_core::health::{self, Bands, Batch, Columns, CutBelongs, Direction, Population, Scorecard, Scorer};
 use numpy::{IntoPyArray, PyReadonlyArray1};
 use pyo3::prelude::*;
-use pyo3::types::{PyDict, PyList};
+use pyo3::types::{PyBytes, PyDict, PyList};
 
 /// A validated health scorecard, ready to score columns of measures.
 #[pyclass(frozen, module = "cxkit._cxkit", name = "_Scorecard")]
@@ -143,19 +143,40 @@ impl PyScorecard {
         self.scorer.nominal_weights().to_vec()
     }
 
-    /// Scores columns: `values[m]` and `ages[m]` (or None) per measure, `previous` scores or None.
-    #[pyo3(signature = (values, ages, previous=None))]
+    /// Scores columns: `values[m]` and `ages[m]` (or None) per measure, `previous` scores or None; percentile
+    /// measures rank within `population` (a population state's bytes) when given.
+    #[pyo3(signature = (values, ages, previous=None, population=None))]
     fn score<'py>(
         &self,
         py: Python<'py>,
         values: &Bound<'py, PyList>,
         ages: &Bound<'py, PyList>,
         previous: Option<&Bound<'py, PyAny>>,
+        population: Option<&[u8]>,
     ) -> PyResult<Bound<'py, PyDict>> {
         let inputs = Inputs::borrow(values, ages, previous)?;
         let (columns, previous) = inputs.columns()?;
-        let batch = py.detach(|| self.scorer.score(&columns, previous)).py_err(py)?;
+        let population = population.map(Population::from_bytes).transpose().py_err(py)?;
+        let batch = py
+            .detach(|| match &population {
+                Some(p) => self.scorer.score_in(&columns, previous, p),
+                None => self.scorer.score(&columns, previous),
+            })
+            .py_err(py)?;
         batch_dict(py, self.scorer.scorecard(), batch)
+    }
+
+    /// The population state (bytes) of the percentile measures' observed values in these columns.
+    fn population<'py>(
+        &self,
+        py: Python<'py>,
+        values: &Bound<'py, PyList>,
+        ages: &Bound<'py, PyList>,
+    ) -> PyResult<Bound<'py, PyBytes>> {
+        let inputs = Inputs::borrow(values, ages, None)?;
+        let (columns, _) = inputs.columns()?;
+        let population = py.detach(|| self.scorer.population(&columns)).py_err(py)?;
+        Ok(PyBytes::new(py, &population.to_bytes()))
     }
 
     /// The explanation of row `account` as a JSON-like dict.

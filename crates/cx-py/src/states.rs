@@ -401,8 +401,23 @@ impl PyValidationState {
     }
 }
 
+/// Merges two states of the same kind given as bytes (any kind; the core checks they match).
+#[pyfunction]
+fn _merge_states<'py>(py: Python<'py>, a: &[u8], b: &[u8]) -> PyResult<Bound<'py, PyBytes>> {
+    Ok(PyBytes::new(py, &cx_core::state::merge(a, b).py_err(py)?))
+}
+
+/// The kind of state in `data` (`accumulator`, `grouped accumulator`, `funnel state`, `validation counts`,
+/// `population`), after checking its envelope; damaged bytes raise `ConfigError`.
+#[pyfunction]
+fn _state_kind(py: Python<'_>, data: &[u8]) -> PyResult<&'static str> {
+    Ok(cx_core::state::kind_of(data).py_err(py)?.name())
+}
+
 /// Adds the state classes to the module.
 pub fn register(m: &Bound<'_, PyModule>) -> PyResult<()> {
+    m.add_function(wrap_pyfunction!(_merge_states, m)?)?;
+    m.add_function(wrap_pyfunction!(_state_kind, m)?)?;
     m.add_class::<PyGroupedState>()?;
     m.add_class::<PyFunnelState>()?;
     m.add_class::<PyValidationState>()?;

@@ -146,6 +146,21 @@ out.append(f"static const uint8_t ACC_BYTES[] = {{{', '.join(str(b) for b in acc
 out.append(f"#define ACC_BYTES_LEN {len(acc_bytes)}")
 out.append(f"static const double ACC_VALUE = {num(c['result']['value'])};")
 
+# Partial states: the inputs of the core's states and their bytes, which C must write identically.
+c = next(x for x in cases if x["call"] == "partial_states")
+array("PS_SCORES", c["scores"])
+out.append(f"#define PS_N {len(c['scores'])}")
+array("PS_DAYS", c["days"], "int64_t")
+array("PS_ACCOUNTS", c["accounts"], "int64_t")
+array("PS_EVENTS", c["events"], "uint32_t")
+array("PS_TIMES", c["times"], "int64_t")
+array("PS_HEALTH", c["health"])
+array("PS_CHURNED", ["true" if x else "false" for x in c["churned"]], "bool")
+for name in ("monthly", "funnel", "validation"):
+    data = bytes.fromhex(c[f"{name}_hex"])
+    out.append(f"static const uint8_t PS_{name.upper()}_BYTES[] = {{{', '.join(str(b) for b in data)}}};")
+    out.append(f"#define PS_{name.upper()}_LEN {len(data)}")
+
 # Health: every sample account's measures (so C scores and validates the whole sample), the core's scores of the
 # first 60 (with NPS ages and previous scores) and its validation of all of them.
 ROOT = DATA.parent.parent

@@ -757,6 +757,75 @@ static void test_journeys(void) {
           "strict funnel");
 }
 
+/* Partial states: built from C they are the core's bytes; any split merges back to one pass; results as JSON. */
+static void test_partial_states(void) {
+    uint8_t buf[4096];
+    size_t written = 0;
+    cx_metric_spec *nps = NULL;
+    CHECK(cx_metric_spec_preset("nps", 3, &nps) == CX_STATUS_OK, "nps preset");
+    const char month[] = "month";
+
+    CHECK(cx_period_state(nps, PS_SCORES, PS_N, PS_DAYS, PS_N, NULL, 0, month, 5, 1, CX_MISSING_SKIP, buf,
+                          sizeof buf, &written) == CX_STATUS_OK,
+          "period state: %s", last_error());
+    CHECK(written == PS_MONTHLY_LEN && memcmp(buf, PS_MONTHLY_BYTES, written) == 0, "period bytes equal the core's");
+    const uint32_t steps[] = {0, 1, 2};
+    CHECK(cx_funnel_state(PS_ACCOUNTS, PS_EVENTS, PS_TIMES, PS_N, steps, 3, 10, CX_FUNNEL_MODE_ORDERED, NULL, buf,
+                          sizeof buf, &written) == CX_STATUS_OK &&
+              written == PS_FUNNEL_LEN && memcmp(buf, PS_FUNNEL_BYTES, written) == 0,
+          "funnel bytes equal the core's: %s", last_error());
+    CHECK(cx_validation_state(PS_HEALTH, PS_CHURNED, PS_N, buf, sizeof buf, &written) == CX_STATUS_OK &&
+              written == PS_VALIDATION_LEN && memcmp(buf, PS_VALIDATION_BYTES, written) == 0,
+          "validation bytes equal the core's");
+    uint32_t kind = 0;
+    CHECK(cx_state_kind(buf, written, &kind) == CX_STATUS_OK && kind == CX_STATE_VALIDATION, "kind %u", kind);
+
+    /* By group with int64 keys: two uneven parts (the first empty of group 2) merge to the whole. */
+    uint32_t codes[PS_N];
+    for (size_t i = 0; i < PS_N; i++) codes[i] = i < 20 ? (uint32_t)(i % 2) : (uint32_t)(i % 3);
+    const int64_t keys[] = {100, -5, 7};
+    uint8_t whole[2048], left[2048], right[2048], merged[2048];
+    size_t n_whole = 0, n_left = 0, n_right = 0, n_merged = 0;
+    CHECK(cx_grouped_state(nps, PS_SCORES, PS_N, codes, PS_N, keys, 3, NULL, 0, CX_MISSING_SKIP, whole, sizeof whole,
+                           &n_whole) == CX_STATUS_OK,
+          "whole: %s", last_error());
+    CHECK(cx_grouped_state(nps, PS_SCORES, 20, codes, 20, keys, 3, NULL, 0, CX_MISSING_SKIP, left, sizeof left,
+                           &n_left) == CX_STATUS_OK &&
+              cx_grouped_state(nps, PS_SCORES + 20, PS_N - 20, codes + 20, PS_N - 20, keys, 3, NULL, 0,
+                               CX_MISSING_SKIP, right, sizeof right, &n_right) == CX_STATUS_OK,
+          "parts");
+    CHECK(cx_state_merge(right, n_right, left, n_left, merged, sizeof merged, &n_merged) == CX_STATUS_OK &&
+              n_merged == n_whole && memcmp(merged, whole, n_whole) == 0,
+          "merged parts equal the whole, byte for byte");
+    size_t needed = 0;
+    CHECK(cx_state_merge(left, n_left, right, n_right, NULL, 0, &needed) == CX_STATUS_BUFFER_TOO_SMALL &&
+              needed == n_whole,
+          "size query");
+
+    char json[8192];
+    CHECK(cx_state_result_json(merged, n_merged, NULL, 0, json, sizeof json, &written) == CX_STATUS_OK &&
+              strstr(json, "\"key\":-5") && strstr(json, "\"key\":100") && strstr(json, "\"suppressed\":[]"),
+          "grouped result: %s", json);
+    const char validation[] = "{\"bands\": {\"names\": [\"red\", \"green\"], \"cuts\": [50]}, \"at_risk\": \"red\"}";
+    CHECK(cx_validation_state(PS_HEALTH, PS_CHURNED, PS_N, buf, sizeof buf, &written) == CX_STATUS_OK &&
+              cx_state_result_json(buf, written, validation, strlen(validation), json, sizeof json, NULL) ==
+                  CX_STATUS_OK &&
+              strstr(json, "\"auc\":"),
+          "validation result: %s", json);
+    CHECK(cx_state_result_json(buf, written, NULL, 0, json, sizeof json, NULL) == CX_STATUS_INVALID_ARGUMENT,
+          "validation needs bands");
+
+    /* Damage and mismatched kinds are statuses, never crashes. */
+    CHECK(cx_state_merge(whole, n_whole - 1, left, n_left, merged, sizeof merged, NULL) == CX_STATUS_INVALID_CONFIG,
+          "truncated");
+    whole[n_whole / 2] ^= 0x20;
+    CHECK(cx_state_kind(whole, n_whole, &kind) == CX_STATUS_INVALID_CONFIG, "flipped bit");
+    CHECK(cx_state_merge(left, n_left, PS_FUNNEL_BYTES, PS_FUNNEL_LEN, merged, sizeof merged, NULL) ==
+              CX_STATUS_INVALID_ARGUMENT,
+          "different kinds");
+    cx_metric_spec_free(nps);
+}
+
 int main(void) {
     test_version();
     test_golden_vectors();
@@ -769,6 +838,7 @@ int main(void) {
     test_goals();
     test_journeys();
     test_two_factor();
+    test_partial_states();
     printf("%d checks, %d failed\n", checks, failures);
     return failures == 0 ? 0 : 1;
 }

@@ -28,7 +28,7 @@ from cxkit.errors import (
     NotApplicableError,
 )
 from cxkit.goals import Goal, GoalTree, Letter, Progress, Projection, SmartCheck, fiscal_year_of, quarter_of
-from cxkit.health import Explanation, Scorecard, validate_scores
+from cxkit.health import Explanation, Population, Scorecard, validate_scores
 from cxkit.journey import Evaluation, Portfolio, Roadmap, funnel
 from cxkit.partial import FunnelState, GroupedHistogram, ValidationCounts
 from cxkit.two_factor import Effortless, Lexicon, Tagging, effortless, kano, kano_summary, prca, tag_feedback
@@ -72,6 +72,7 @@ __all__ = [
     "GroupedHistogram",
     "FunnelState",
     "ValidationCounts",
+    "Population",
     # errors
     "CxError",
     "InvalidInputError",

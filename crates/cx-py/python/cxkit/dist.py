@@ -27,11 +27,12 @@ Dask, with ``ddf`` a ``dask.dataframe.DataFrame``::
 from __future__ import annotations
 
 import functools
+import json
 from typing import TYPE_CHECKING, Any, Callable, Dict, Iterator, List, Optional, Sequence, TypeVar, Union
 
 from cxkit._cxkit import Estimate, Histogram
 from cxkit.errors import InvalidArgumentError
-from cxkit.health import Scorecard
+from cxkit.health import Population, Scorecard
 from cxkit.partial import FunnelState, GroupedHistogram, ValidationCounts
 from cxkit.survey import Metric, metric_spec
 
@@ -239,9 +240,21 @@ def health_scores(
 
     _missing(df, [account, *scorecard.measures])
     card_json = scorecard.to_json()
+    # Percentile measures rank within the whole table: a first pass merges the partitions' populations.
+    population: Optional[bytes] = None
+    if _has_percentile(scorecard):
+
+        def observed(part: pd.DataFrame) -> Population:
+            return Scorecard.from_json(card_json).population(part.reset_index(drop=True), as_of)
+
+        states = _partial_states(df, list(df.columns), observed)
+        population = _merged(states[1:], Population.from_bytes(states[0]), Population.from_bytes).to_bytes()
 
     def score_part(part: pd.DataFrame) -> pd.DataFrame:
-        out = Scorecard.from_json(card_json).score(part.reset_index(drop=True), as_of, account=account)
+        reference = None if population is None else Population.from_bytes(population)
+        out = Scorecard.from_json(card_json).score(
+            part.reset_index(drop=True), as_of, account=account, population=reference
+        )
         out.attrs.clear()
         return out
 
@@ -260,3 +273,7 @@ def health_scores(
         return df.mapInPandas(per_partition, schema=StructType(fields))
     meta = score_part(df._meta)
     return df.map_partitions(score_part, meta=meta)
+
+
+def _has_percentile(scorecard: Scorecard) -> bool:
+    return any(m["scoring"]["rule"] == "percentile" for m in json.loads(scorecard.to_json())["measures"])

@@ -26,7 +26,7 @@ import numpy as np
 
 from cxkit import _cxkit
 from cxkit._input import as_days, as_float64
-from cxkit.errors import InvalidArgumentError, InvalidInputError
+from cxkit.errors import ConfigError, InvalidArgumentError, InvalidInputError
 
 if TYPE_CHECKING:  # pragma: no cover
     import pandas as pd
@@ -205,6 +205,7 @@ class Scorecard:
         account: str = "account_id",
         ages: Optional[Mapping[str, Any]] = None,
         observed: Optional[Mapping[str, Any]] = None,
+        population: Optional["Population"] = None,
     ) -> "pd.DataFrame":
         """Scores every account of ``data`` (a DataFrame or a dict of arrays with one column per measure id;
         NaN / None / NA = missing).
@@ -217,11 +218,16 @@ class Scorecard:
         insufficient data), ``band``, ``coverage`` (0–1), ``override`` (the rule that fired), ``delta`` and
         ``trend`` (``up`` / ``down`` / ``flat`` against ``previous``), and ``contrib_<measure>`` for every measure
         (they add up to the score).
+
+        Percentile measures rank each account within ``data``, or within ``population`` when given (see
+        :meth:`population`): scoring the partitions of a table against the table's population gives the scores
+        of the whole table.
         """
         import pandas as pd
 
         inputs = self._inputs(data, as_of, previous, ages, observed)
-        out = self._inner.score(inputs["values"], inputs["ages"], inputs["previous"])
+        reference = None if population is None else population.to_bytes()
+        out = self._inner.score(inputs["values"], inputs["ages"], inputs["previous"], reference)
         n = len(out["score"])
         self._last = {"data": data, "inputs": inputs, "accounts": self._accounts(data, account, n)}
         frame: Dict[str, Any] = {
@@ -238,6 +244,20 @@ class Scorecard:
         df = pd.DataFrame(frame)
         df.attrs.update(scorecard=self.name, bands=self.bands)
         return df
+
+    def population(
+        self,
+        data: Any,
+        as_of: Any = None,
+        *,
+        ages: Optional[Mapping[str, Any]] = None,
+        observed: Optional[Mapping[str, Any]] = None,
+    ) -> "Population":
+        """The observed values of the percentile measures in ``data`` (same arguments as :meth:`score`): a
+        partial state that merges over the partitions of a table and is passed to :meth:`score` as
+        ``population``."""
+        inputs = self._inputs(data, as_of, None, ages, observed)
+        return Population(bytes(self._inner.population(inputs["values"], inputs["ages"])))
 
     def explain(
         self,
@@ -265,6 +285,34 @@ class Scorecard:
             raise InvalidArgumentError(f"account {account!r}: {found} matching rows")
         result = self._inner.explain(inputs["values"], inputs["ages"], inputs["previous"], int(rows[0]))
         return Explanation(account, result)
+
+
+class Population:
+    """The values a scorecard's percentile measures rank against (from :meth:`Scorecard.population`): merges
+    with the populations of other partitions (``merge``) and travels as bytes (``to_bytes`` / ``from_bytes``)."""
+
+    def __init__(self, data: bytes) -> None:
+        kind = _cxkit._state_kind(data)
+        if kind != "population":
+            raise ConfigError(f"the bytes hold a {kind}, not a population")
+        self._bytes = data
+
+    def merge(self, other: "Population") -> "Population":
+        """Adds another partition's values; returns this population."""
+        self._bytes = bytes(_cxkit._merge_states(self._bytes, other._bytes))
+        return self
+
+    def to_bytes(self) -> bytes:
+        """The state as bytes (the core's format)."""
+        return self._bytes
+
+    @classmethod
+    def from_bytes(cls, data: bytes) -> "Population":
+        """Reads bytes written by :meth:`to_bytes`; damaged bytes raise ``ConfigError``."""
+        return cls(bytes(data))
+
+    def __eq__(self, other: object) -> bool:
+        return isinstance(other, Population) and self._bytes == other._bytes
 
 
 def _bands(

@@ -11,6 +11,8 @@ associative and commutative, an empty state is the identity) and round-trips thr
   in one partition, so repartition by account first (:mod:`cxkit.dist` does).
 - :class:`ValidationCounts`: accounts per distinct health score, retained and churned (→
   :func:`cxkit.validate_scores`).
+- :class:`Population`: the values a scorecard's percentile measures rank against (→
+  :meth:`cxkit.Scorecard.score` with ``population=``).
 
 >>> import cxkit as cx
 >>> east = cx.GroupedHistogram("nps").add([10, 9, 3], ["web", "web", "app"])
@@ -30,14 +32,14 @@ import numpy as np
 from cxkit import _cxkit
 from cxkit._input import as_days, factorize
 from cxkit.errors import InvalidArgumentError
-from cxkit.health import Scorecard, _bands
+from cxkit.health import Population, Scorecard, _bands
 from cxkit.journey import _FunnelPlan, _is_datetime
 from cxkit.survey import Metric, _compare_option, _score_by_frame, _trend_frame, metric_spec
 
 if TYPE_CHECKING:  # pragma: no cover
     import pandas as pd
 
-__all__ = ["GroupedHistogram", "FunnelState", "ValidationCounts"]
+__all__ = ["GroupedHistogram", "FunnelState", "ValidationCounts", "Population"]
 
 
 def _local_codes(by: Any) -> Tuple[np.ndarray, list]:
