@@ -174,3 +174,21 @@ def test_state_bytes_are_the_cores(parity_cases):
     assert funnel.to_bytes() == bytes.fromhex(case["funnel_hex"])
     counts = cx.ValidationCounts().add(np.array(case["health"], dtype=float), np.array(case["churned"]))
     assert counts.to_bytes() == bytes.fromhex(case["validation_hex"])
+
+
+def test_partitions_scored_against_the_merged_population_equal_the_whole_table():
+    accounts = pd.read_csv(ROOT / "data" / "sample" / "accounts.csv")
+    card = cx.Scorecard.from_json((ROOT / "data" / "sample" / "scorecard.json").read_text())
+    whole = card.score(accounts)
+    parts = [accounts.iloc[part].reset_index(drop=True) for part in cuts_of(len(accounts))]
+    population = cx.Population.from_bytes(card.population(parts[0]).to_bytes())
+    for part in parts[1:]:
+        population.merge(card.population(part))
+    scored = pd.concat([card.score(p, population=population) for p in parts], ignore_index=True)
+    frames_equal(scored[["score", "coverage"]], whole[["score", "coverage"]])
+    assert list(scored["account"]) == list(whole["account"]) and list(scored["band"]) == list(whole["band"])
+    # Scored alone, a partition ranks within itself: the population is what makes the scores agree.
+    alone = card.score(parts[2])
+    assert not np.allclose(alone["score"], whole["score"].iloc[cuts_of(len(accounts))[2]], equal_nan=True)
+    with pytest.raises(cx.ConfigError, match="not a population"):
+        cx.Population(cx.ValidationCounts().to_bytes())

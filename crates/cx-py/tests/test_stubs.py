@@ -8,7 +8,9 @@ from pathlib import Path
 import cxkit
 import cxkit.errors
 import cxkit.goals
+import cxkit.dist
 import cxkit.health
+import cxkit.partial
 import cxkit.survey
 
 HERE = Path(__file__).resolve().parent
@@ -37,7 +39,8 @@ def test_py_typed_marker_ships():
 
 
 def test_docstring_examples():
-    for module in (cxkit, cxkit.errors, cxkit.goals, cxkit.health, cxkit.journey, cxkit.survey, cxkit.two_factor):
+    for module in (cxkit, cxkit.errors, cxkit.goals, cxkit.health, cxkit.journey, cxkit.partial, cxkit.survey,
+                   cxkit.two_factor):
         failures, tried = doctest.testmod(module, optionflags=doctest.NORMALIZE_WHITESPACE)
         assert tried > 0 and failures == 0, module.__name__
     runner = doctest.DocTestRunner()

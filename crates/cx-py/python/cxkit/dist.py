@@ -26,9 +26,8 @@ Dask, with ``ddf`` a ``dask.dataframe.DataFrame``::
 
 from __future__ import annotations
 
-import functools
 import json
-from typing import TYPE_CHECKING, Any, Callable, Dict, Iterator, List, Optional, Sequence, TypeVar, Union
+from typing import TYPE_CHECKING, Any, Callable, Dict, Iterator, List, Optional, Protocol, Sequence, TypeVar, Union
 
 from cxkit._cxkit import Estimate, Histogram
 from cxkit.errors import InvalidArgumentError
@@ -41,7 +40,11 @@ if TYPE_CHECKING:  # pragma: no cover
 
 __all__ = ["score", "score_by", "trend", "health_scores", "validate_scores", "funnel", "engine_of"]
 
-State = TypeVar("State")
+class _Mergeable(Protocol):
+    def merge(self, other: Any) -> Any: ...
+
+
+State = TypeVar("State", bound=_Mergeable)
 
 
 def engine_of(df: Any) -> str:
@@ -82,7 +85,9 @@ def _partial_states(df: Any, columns: List[str], build: Callable[["pd.DataFrame"
 
 def _merged(states: List[bytes], empty: State, read: Callable[[bytes], State]) -> State:
     """Merges the partitions' states into ``empty`` (in partition order; the result does not depend on it)."""
-    return functools.reduce(lambda total, data: total.merge(read(data)) or total, states, empty)
+    for data in states:
+        empty.merge(read(data))
+    return empty
 
 
 def _missing(df: Any, columns: Sequence[Optional[str]]) -> None:
