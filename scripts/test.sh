@@ -49,6 +49,10 @@ fi
 step "pytest crates/cx-py/tests"
 .venv/bin/python -m pytest crates/cx-py/tests -q
 
+step "python: the README's Spark and Dask examples (cxkit.dist)"
+.venv/bin/python examples/python/dist_spark.py
+.venv/bin/python examples/python/dist_dask.py
+
 step "benches/python/compare.py --quick (every competitor's result equals cxkit's; timings not asserted)"
 .venv/bin/python benches/python/compare.py --quick --repeat 1
 
