@@ -80,6 +80,8 @@ def spark():
         .appName("cxkit-tests")
         .config("spark.ui.enabled", "false")
         .config("spark.sql.shuffle.partitions", "3")
+        # Small Arrow batches, so a partition arrives in several and its states are merged on the worker.
+        .config("spark.sql.execution.arrow.maxRecordsPerBatch", "300")
         .config("spark.sql.session.timeZone", "UTC")
         .config("spark.driver.memory", "1g")
         .getOrCreate()

@@ -60,18 +60,28 @@ def engine_of(df: Any) -> str:
     )
 
 
-def _partial_states(df: Any, columns: List[str], build: Callable[["pd.DataFrame"], Any]) -> List[bytes]:
-    """Runs ``build`` on every partition of ``df[columns]`` (as pandas) and returns each partition's state bytes."""
+def _partial_states(
+    df: Any, columns: List[str], build: Callable[["pd.DataFrame"], Any], whole_partitions: bool = False
+) -> List[bytes]:
+    """Runs ``build`` on every partition of ``df[columns]`` (as pandas) and returns each partition's state bytes.
+
+    Spark hands a partition over in Arrow batches: each batch's state is merged into the partition's, unless
+    ``whole_partitions`` (the funnel, whose accounts must not be cut) asks for the batches concatenated first."""
     import pandas as pd
 
     if engine_of(df) == "spark":
 
         def per_partition(batches: Iterator[pd.DataFrame]) -> Iterator[pd.DataFrame]:
-            # One state per partition, however many Arrow batches it arrives in (batches of one partition are
-            # concatenated so a funnel's accounts stay whole).
-            frames = list(batches)
-            part = pd.concat(frames, ignore_index=True) if frames else pd.DataFrame(columns=columns)
-            yield pd.DataFrame({"state": [build(part).to_bytes()]})
+            if whole_partitions:
+                frames = list(batches)
+                batches = iter([pd.concat(frames, ignore_index=True) if frames else pd.DataFrame(columns=columns)])
+            state = None
+            for batch in batches:
+                part = build(batch)
+                state = part if state is None else _merge_into(state, part)
+            if state is None:  # an empty partition
+                state = build(pd.DataFrame(columns=columns))
+            yield pd.DataFrame({"state": [state.to_bytes()]})
 
         rows = df.select(*columns).mapInPandas(per_partition, schema="state binary").collect()
         return [bytes(r["state"]) for r in rows]
@@ -83,10 +93,15 @@ def _partial_states(df: Any, columns: List[str], build: Callable[["pd.DataFrame"
     return list(states.compute())
 
 
+def _merge_into(state: State, other: State) -> State:
+    state.merge(other)  # the states' merge returns the state or None; either way `state` holds the sum
+    return state
+
+
 def _merged(states: List[bytes], empty: State, read: Callable[[bytes], State]) -> State:
     """Merges the partitions' states into ``empty`` (in partition order; the result does not depend on it)."""
     for data in states:
-        empty.merge(read(data))
+        _merge_into(empty, read(data))
     return empty
 
 
@@ -226,7 +241,8 @@ def funnel(
         state = template.from_bytes(template.to_bytes())  # an empty state with the template's labels
         return state.add(part[account].to_numpy(), part[event].to_numpy(), part[timestamp]) if len(part) else state
 
-    merged = _merged(_partial_states(whole, [account, event, timestamp], build), template, template.from_bytes)
+    states = _partial_states(whole, [account, event, timestamp], build, whole_partitions=True)
+    merged = _merged(states, template, template.from_bytes)
     return merged.result()
 
 
