@@ -4,6 +4,7 @@
 //! out-of-range value in a Rust enum would be undefined behaviour. An unknown code is `CX_STATUS_UNKNOWN_NAME`.
 
 use cx_core::CxError;
+use cx_core::journey::FunnelSpec;
 use cx_core::survey::interval::DEFAULT_BOOTSTRAP_REPLICATES;
 use cx_core::survey::{CompareMethod, IntervalMethod, MissingPolicy, PAdjust, Scoring};
 
@@ -232,4 +233,24 @@ pub fn scoring_code(scoring: Scoring) -> u32 {
         Scoring::Mean => cx_scoring::Mean,
     };
     code as u32
+}
+
+/// Options or inputs given as JSON text; a syntax or type error is `CX_STATUS_INVALID_CONFIG` naming `what` and
+/// the line and column.
+pub fn options<'a, T: serde::Deserialize<'a>>(json: &'a str, what: &str) -> Result<T, CxError> {
+    serde_json::from_str(json).map_err(|e| CxError::InvalidConfig {
+        what: what.into(),
+        field: format!("line {} column {}", e.line(), e.column()),
+        reason: e.to_string(),
+    })
+}
+
+/// The funnel spec of the C arguments (`mode` a `cx_funnel_mode` code, `as_of` NULL for none).
+pub fn funnel_spec(steps: &[u32], window: i64, mode: u32, as_of: Option<&[i64]>) -> Result<FunnelSpec, CxError> {
+    Ok(FunnelSpec {
+        steps: steps.to_vec(),
+        window,
+        mode: funnel_mode(mode)?,
+        as_of: as_of.map(|v| v[0]),
+    })
 }

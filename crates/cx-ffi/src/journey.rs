@@ -8,7 +8,7 @@ use crate::boundary::{
 };
 use crate::codes;
 use crate::status::cx_status;
-use cx_core::journey::{FactsDocument, FunnelSpec, Roadmap, funnel};
+use cx_core::journey::{FactsDocument, Roadmap, funnel};
 use cx_core::period;
 use std::ffi::c_char;
 
@@ -209,7 +209,7 @@ pub unsafe extern "C" fn cx_funnel(
                 slice(events, n, "events")?,
                 slice(timestamps, n, "timestamps")?,
                 slice(steps, n_steps, "steps")?,
-                optional_slice(as_of, 1, "as_of")?.map(|v| v[0]),
+                optional_slice(as_of, 1, "as_of")?,
             )
         };
         if out_len < n_steps || out.is_null() {
@@ -219,13 +219,7 @@ pub unsafe extern "C" fn cx_funnel(
                 given: if out.is_null() { 0 } else { out_len },
             });
         }
-        let spec = FunnelSpec {
-            steps: s.to_vec(),
-            window,
-            mode: codes::funnel_mode(mode)?,
-            as_of,
-        };
-        let result = funnel(a, e, t, &spec)?;
+        let result = funnel(a, e, t, &codes::funnel_spec(s, window, mode, as_of)?)?;
         for (i, step) in result.steps.iter().enumerate() {
             let value = cx_funnel_step {
                 reached: step.reached,

@@ -5,15 +5,15 @@
 //! Every builder writes into a caller buffer with the `cx_histogram_to_bytes` contract: `*written` receives the
 //! size needed, also with `CX_STATUS_BUFFER_TOO_SMALL` (call with `(NULL, 0)` to size the buffer).
 
-use crate::boundary::{FfiError, FfiResult, boundary, copy_out, json_out, optional_slice, slice, utf8, write};
+use crate::boundary::{FfiResult, boundary, copy_out, json_out, optional_slice, slice, utf8, write};
 use crate::codes;
 use crate::spec::{cx_metric_spec, spec_arg};
 use crate::status::cx_status;
 use cx_core::health::{Bands, Population, ValidationCounts};
-use cx_core::journey::{FunnelSpec, FunnelState};
+use cx_core::journey::FunnelState;
 use cx_core::period::Period;
 use cx_core::state::{self, Kind};
-use cx_core::survey::{Accumulator, EstimateOptions, GroupKey, GroupOptions, GroupedAccumulator, TrendOptions};
+use cx_core::survey::{Accumulator, GroupKey, GroupOptions, GroupedAccumulator, TrendOptions};
 use std::ffi::c_char;
 
 /// The kinds of partial state, as `cx_state_kind` reports them.
@@ -162,16 +162,10 @@ pub unsafe extern "C" fn cx_funnel_state(
                 slice(events, n, "events")?,
                 slice(timestamps, n, "timestamps")?,
                 slice(steps, n_steps, "steps")?,
-                optional_slice(as_of, 1, "as_of")?.map(|v| v[0]),
+                optional_slice(as_of, 1, "as_of")?,
             )
         };
-        let spec = FunnelSpec {
-            steps: s.to_vec(),
-            window,
-            mode: codes::funnel_mode(mode)?,
-            as_of,
-        };
-        let mut state = FunnelState::new(spec)?;
+        let mut state = FunnelState::new(codes::funnel_spec(s, window, mode, as_of)?)?;
         state.add(a, e, t)?;
         // SAFETY: the caller's contract.
         unsafe { bytes_out(&state.to_bytes(), buf, buf_len, written) }
@@ -249,6 +243,11 @@ struct ValidationOptions {
     at_risk: String,
 }
 
+/// Options given as JSON text, or `None` when not given.
+fn parsed<'a, T: serde::Deserialize<'a>>(text: Option<&'a str>, what: &str) -> FfiResult<Option<T>> {
+    Ok(text.map(|t| codes::options(t, what)).transpose()?)
+}
+
 /// The result of a state as the core's JSON (NUL-terminated) in `buf`. `options` (UTF-8 JSON, `options_len`
 /// bytes; NULL with 0 for the defaults) depends on the kind: an accumulator takes estimate options
 /// (`{"interval": null, "level": 0.95, "missing": "skip"}`) and gives an estimate; a state by group takes
@@ -279,37 +278,28 @@ pub unsafe extern "C" fn cx_state_result_json(
         } else {
             Some(unsafe { utf8(options, options_len, "options") }?)
         };
-        fn parse<T: serde::de::DeserializeOwned + Default>(text: Option<&str>) -> FfiResult<T> {
-            match text {
-                None => Ok(T::default()),
-                Some(t) => serde_json::from_str(t).map_err(|e| {
-                    FfiError::from(cx_core::CxError::InvalidConfig {
-                        what: "options".into(),
-                        field: format!("line {} column {}", e.line(), e.column()),
-                        reason: e.to_string(),
-                    })
-                }),
-            }
-        }
         // SAFETY (every arm): the caller's contract for `buf` and `written`.
         match state::kind_of(bytes)? {
             Kind::Accumulator => {
-                let estimate = Accumulator::from_bytes(bytes)?.estimate(&parse::<EstimateOptions>(options)?)?;
+                let estimate = Accumulator::from_bytes(bytes)?
+                    .estimate(&parsed(options, "estimate options")?.unwrap_or_default())?;
                 unsafe { json_out(&estimate, buf, buf_len, written) }
             }
             Kind::GroupedAccumulator => {
                 let grouped = GroupedAccumulator::from_bytes(bytes)?;
                 if grouped.period().is_some() {
-                    let trend = grouped.trend(&parse::<TrendOptions>(options)?)?;
+                    let options: TrendOptions = parsed(options, "trend options")?.unwrap_or_default();
+                    let trend = grouped.trend(&options)?;
                     unsafe { json_out(&trend, buf, buf_len, written) }
                 } else {
-                    let rows = grouped.estimates(&parse::<GroupOptions>(options)?)?;
+                    let options: GroupOptions = parsed(options, "group options")?.unwrap_or_default();
+                    let rows = grouped.estimates(&options)?;
                     unsafe { json_out(&rows, buf, buf_len, written) }
                 }
             }
             Kind::Funnel => unsafe { json_out(&FunnelState::from_bytes(bytes)?.finish(), buf, buf_len, written) },
             Kind::Validation => {
-                let Some(text) = options else {
+                let Some(o) = parsed::<ValidationOptions>(options, "validation options")? else {
                     return Err(cx_core::CxError::invalid_argument(
                         "options",
                         "NULL",
@@ -317,13 +307,6 @@ pub unsafe extern "C" fn cx_state_result_json(
                     )
                     .into());
                 };
-                let o: ValidationOptions = serde_json::from_str(text).map_err(|e| {
-                    FfiError::from(cx_core::CxError::InvalidConfig {
-                        what: "validation options".into(),
-                        field: format!("line {} column {}", e.line(), e.column()),
-                        reason: e.to_string(),
-                    })
-                })?;
                 let v = ValidationCounts::from_bytes(bytes)?.validate(&o.bands, &o.at_risk)?;
                 unsafe { json_out(&v, buf, buf_len, written) }
             }

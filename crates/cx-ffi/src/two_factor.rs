@@ -3,6 +3,7 @@
 //! (the attribute names among them), like every other configuration.
 
 use crate::boundary::{FfiResult, boundary, json_out, optional_slice, slice, utf8};
+use crate::codes;
 use cx_core::CxError;
 use cx_core::survey::MissingPolicy;
 use cx_core::two_factor::{
@@ -46,14 +47,6 @@ fn answers(codes: &[u8], what: &str) -> Result<Vec<Option<Answer>>, CxError> {
             }),
         })
         .collect()
-}
-
-fn options<'a, T: Deserialize<'a>>(json: &'a str, what: &str) -> Result<T, CxError> {
-    serde_json::from_str(json).map_err(|e| CxError::InvalidConfig {
-        what: what.into(),
-        field: format!("line {} column {}", e.line(), e.column()),
-        reason: e.to_string(),
-    })
 }
 
 #[derive(Deserialize)]
@@ -100,7 +93,7 @@ pub unsafe extern "C" fn cx_kano_json(
 ) -> crate::status::cx_status {
     // SAFETY: the caller's contract.
     boundary(|| unsafe {
-        let request: KanoRequest = self::options(utf8(options, options_len, "options")?, "Kano options")?;
+        let request: KanoRequest = codes::options(utf8(options, options_len, "options")?, "Kano options")?;
         let f = answers(slice(functional, len, "functional")?, "functional answers")?;
         let d = answers(slice(dysfunctional, len, "dysfunctional")?, "dysfunctional answers")?;
         let mut input = KanoAnswers::new(&request.names, &f, &d);
@@ -160,7 +153,7 @@ pub unsafe extern "C" fn cx_prca_json(
 ) -> crate::status::cx_status {
     // SAFETY: the caller's contract.
     boundary(|| unsafe {
-        let request: PrcaRequest = self::options(utf8(options, options_len, "options")?, "PRCA options")?;
+        let request: PrcaRequest = codes::options(utf8(options, options_len, "options")?, "PRCA options")?;
         CxError::check_len("options.names", n_attributes, request.names.len())?;
         let cells = n_rows.checked_mul(n_attributes).ok_or_else(|| {
             CxError::invalid_argument(
@@ -259,7 +252,7 @@ unsafe fn tag(
         Lexicon::from_json(unsafe { utf8(lexicon, lexicon_len, "lexicon") }?)?
     };
     // SAFETY: forwarded contract.
-    let texts: Vec<Option<String>> = options(unsafe { utf8(texts, texts_len, "texts") }?, "texts")?;
+    let texts: Vec<Option<String>> = codes::options(unsafe { utf8(texts, texts_len, "texts") }?, "texts")?;
     let texts: Vec<Option<&str>> = texts.iter().map(Option::as_deref).collect();
     // SAFETY: forwarded contract.
     unsafe { json_out(&tf::tag_texts(&lexicon, &texts, level)?, buf, buf_len, written) }
