@@ -20,6 +20,7 @@
 use crate::error::{CxError, Result};
 use crate::serde_util::nan_as_null;
 use serde::{Deserialize, Serialize};
+use std::hint::select_unpredictable;
 
 /// At most this many steps (the state of an attempt is a 64-bit set).
 pub const MAX_STEPS: usize = 64;
@@ -134,24 +135,29 @@ const NEVER_ENTERED: AccountResult = AccountResult {
     open: false,
 };
 
-/// The event code → step lookup, as a table when codes are small and a search otherwise.
+/// The event code → step lookup, as a table when codes are small and a search otherwise; also straight to the
+/// [`Chains`] slot, for the ordered mode's hot loop.
 struct StepOf {
     table: Vec<u8>,
+    slots: Vec<u8>,
     steps: Vec<u32>,
 }
 
 impl StepOf {
     fn new(steps: &[u32]) -> StepOf {
         let max = steps.iter().copied().max().unwrap_or(0) as usize;
-        let mut table = Vec::new();
+        let (mut table, mut slots) = (Vec::new(), Vec::new());
         if max < 1 << 20 {
             table = vec![NOT_A_STEP; max + 1];
+            slots = vec![steps.len() as u8 + 2; max + 1];
             for (k, &e) in steps.iter().enumerate() {
                 table[e as usize] = k as u8;
+                slots[e as usize] = k as u8 + 1;
             }
         }
         StepOf {
             table,
+            slots,
             steps: steps.to_vec(),
         }
     }
@@ -162,6 +168,21 @@ impl StepOf {
             return self.table.get(event as usize).copied().unwrap_or(NOT_A_STEP);
         }
         (self.steps.iter().position(|&s| s == event)).map_or(NOT_A_STEP, |k| k as u8)
+    }
+
+    /// The slot table and the slot of events not in it, when codes are small enough for a table.
+    fn slot_table(&self) -> Option<(&[u8], u8)> {
+        (!self.slots.is_empty()).then_some((&self.slots[..], self.steps.len() as u8 + 2))
+    }
+
+    /// The slot of an event in [`Chains`].
+    #[inline]
+    fn slot(&self, event: u32) -> u8 {
+        let other = self.steps.len() as u8 + 2;
+        if !self.slots.is_empty() {
+            return self.slots.get(event as usize).copied().unwrap_or(other);
+        }
+        (self.steps.iter().position(|&s| s == event)).map_or(other, |k| k as u8 + 1)
     }
 }
 
@@ -204,16 +225,28 @@ pub(super) fn check(spec: &FunnelSpec, accounts: usize, events: usize, timestamp
 /// Attempts share their prefixes: each step taken is a record `(time, previous record)` in an arena, so moving an
 /// attempt one step on costs one push and no copying; the times of an attempt are read back by following the
 /// links once, at the end.
+///
+/// Slots rather than steps index the per-step arrays, so that the ordered mode runs without a branch per event
+/// (its events are the funnel's hot loop, and which step comes next is unpredictable): slot `k + 1` holds step
+/// `k`; slot 0 is a pseudo-attempt "before the entry", set to the current event, so starting an attempt is
+/// extending slot 0; slot `n + 2` takes the events that are no step, and its predecessor `n + 1` never holds an
+/// attempt, so they change nothing. The arrays have 256 slots so that a `u8` slot needs no bounds check.
 struct Chains {
-    /// `entry[k]`: entry time of the live attempt at step `k` with the latest entry (best chance to go on), or
+    /// Steps in the funnel.
+    n: usize,
+    /// `entry[slot]`: entry time of the live attempt there with the latest entry (best chance to go on), or
     /// [`NO_ATTEMPT`].
-    entry: Vec<i64>,
-    /// `live[k]`: that attempt's last record.
-    live: Vec<u32>,
-    /// `(time, previous record)`; the entry's previous record is itself.
+    entry: Box<[i64; 256]>,
+    /// `live[slot]`: that attempt's last record.
+    live: Box<[u32; 256]>,
+    /// `(time, previous record)`; the entry's previous record is itself. Written at `next` whether or not a step
+    /// is taken (kept longer than the records in use), so a step not taken costs no branch.
     records: Vec<(i64, u32)>,
-    /// The furthest step reached so far and the record of the attempt that reached it first.
-    level: Option<(usize, u32)>,
+    /// Records in use.
+    next: u32,
+    /// The slot of the furthest step reached so far (0 = none) and the record of the attempt that reached it first.
+    level_slot: u8,
+    level_record: u32,
 }
 
 /// No live attempt at a step (a sentinel rather than `Option`, to keep the per-event loop lean).
@@ -222,52 +255,68 @@ const NO_ATTEMPT: i64 = i64::MIN;
 impl Chains {
     fn new(n: usize) -> Chains {
         Chains {
-            entry: vec![NO_ATTEMPT; n],
-            live: vec![0; n],
-            records: Vec::new(),
-            level: None,
+            n,
+            entry: Box::new([NO_ATTEMPT; 256]),
+            live: Box::new([0; 256]),
+            records: vec![(0, 0); 64],
+            next: 0,
+            level_slot: 0,
+            level_record: 0,
         }
     }
 
+    /// Ready for the next account.
+    #[inline]
     fn reset(&mut self) {
-        self.entry.fill(NO_ATTEMPT);
-        self.records.clear();
-        self.level = None;
+        self.entry[..self.n + 3].fill(NO_ATTEMPT);
+        self.next = 0;
+        self.level_slot = 0;
+    }
+
+    /// Room for one more record.
+    #[inline]
+    fn reserve(&mut self) {
+        if self.next as usize >= self.records.len() {
+            self.records.resize(2 * self.records.len(), (0, 0));
+        }
     }
 
     /// Whether the live attempt at step `k` can take an event at `t` (it exists and `t` is inside its window).
     #[inline]
     fn can_extend(&self, k: usize, t: i64, window: i64) -> bool {
-        let e = self.entry[k];
-        e != NO_ATTEMPT && t - e <= window
+        let e = self.entry[k + 1];
+        e != NO_ATTEMPT && t.wrapping_sub(e) as u64 <= window as u64
     }
 
-    /// Moves the live attempt at `from` (or a new entry when `from` is `None`) to step `to` at time `t`.
+    /// Moves the live attempt at step `from` (or a new entry when `from` is `None`) to step `to` at time `t`.
     #[inline]
     fn advance(&mut self, from: Option<usize>, to: usize, t: i64) {
-        let id = self.records.len() as u32;
+        self.reserve();
+        let id = self.next;
         let (entry, previous) = match from {
             None => (t, id),
-            Some(k) => (self.entry[k], self.live[k]),
+            Some(k) => (self.entry[k + 1], self.live[k + 1]),
         };
-        self.records.push((t, previous));
-        self.entry[to] = entry;
-        self.live[to] = id;
-        // Steps are reached in order, so the first time `to` exceeds the level is its first reach.
-        if self.level.is_none_or(|(l, _)| to > l) {
-            self.level = Some((to, id));
+        self.records[id as usize] = (t, previous);
+        self.next += 1;
+        self.entry[to + 1] = entry;
+        self.live[to + 1] = id;
+        if to + 1 > self.level_slot as usize {
+            self.level_slot = to as u8 + 1;
+            self.level_record = id;
         }
     }
 
     fn break_all(&mut self) {
-        self.entry.fill(NO_ATTEMPT);
+        self.entry[..self.n + 3].fill(NO_ATTEMPT);
     }
 
     fn result(&self, window: i64, as_of: Option<i64>, times: &mut Vec<i64>) -> AccountResult {
-        let Some((level, last)) = self.level else {
+        if self.level_slot == 0 {
             return NEVER_ENTERED;
-        };
-        let mut id = last as usize;
+        }
+        let level = self.level_slot as usize - 1;
+        let mut id = self.level_record as usize;
         times.resize(level + 1, 0);
         for k in (0..=level).rev() {
             times[k] = self.records[id].0;
@@ -276,8 +325,8 @@ impl Chains {
         let entry = times[0];
         times.iter_mut().for_each(|t| *t -= entry);
         // In progress: a live attempt at the furthest step whose window has not closed, with a step left to take.
-        let e = self.entry[level];
-        let open = level + 1 < self.entry.len() && e != NO_ATTEMPT && as_of.is_some_and(|end| end - e < window);
+        let e = self.entry[self.level_slot as usize];
+        let open = level + 1 < self.n && e != NO_ATTEMPT && as_of.is_some_and(|end| end - e < window);
         AccountResult {
             level: Some(level),
             open,
@@ -288,6 +337,7 @@ impl Chains {
 /// One account's events `(timestamp, step)` in processing order (time, then step, non-steps last).
 fn account_ordered(
     events: impl Iterator<Item = (i64, u8)>,
+    len: usize,
     spec: &FunnelSpec,
     chains: &mut Chains,
     times: &mut Vec<i64>,
@@ -301,9 +351,9 @@ fn account_ordered(
             let extend = step != NOT_A_STEP && k > 0 && chains.can_extend(k - 1, t, w);
             if extend {
                 chains.advance(Some(k - 1), k, t);
-                let keep = chains.entry[k];
+                let keep = chains.entry[k + 1];
                 chains.break_all();
-                chains.entry[k] = keep;
+                chains.entry[k + 1] = keep;
             } else {
                 chains.break_all();
                 if k == 0 {
@@ -312,21 +362,46 @@ fn account_ordered(
             }
         }
     } else {
-        for (t, step) in events {
-            match step {
-                NOT_A_STEP => {}
-                0 => chains.advance(None, 0, t),
-                s => {
-                    let k = s as usize;
-                    // A later entry at k − 1 replaces the live attempt at k: it has more window left.
-                    if chains.can_extend(k - 1, t, w) && chains.entry[k - 1] > chains.entry[k] {
-                        chains.advance(Some(k - 1), k, t);
-                    }
-                }
-            }
-        }
+        let n = chains.n as u8;
+        let slots = events.map(|(t, step)| (step.saturating_add(1).min(n + 2), t));
+        ordered_run(chains, slots, len, w);
     }
     chains.result(spec.window, spec.as_of, times)
+}
+
+/// The ordered mode over one account's `len` events `(slot, time)` in processing order: the funnel's hot loop.
+///
+/// At each event the live attempt one slot before moves to the event's slot if it is inside its window and entered
+/// later than the one there (more window left); an entry always starts an attempt. Branch-free, with the
+/// account's running values in locals (registers): every store happens, with the old value when nothing moves.
+#[inline(always)]
+fn ordered_run(chains: &mut Chains, events: impl Iterator<Item = (u8, i64)>, len: usize, window: i64) {
+    if chains.records.len() <= len {
+        chains.records.resize(len + 1, (0, 0));
+    }
+    let (entry, live, records) = (&mut *chains.entry, &mut *chains.live, &mut chains.records[..=len]);
+    let (mut next, mut level_slot, mut level_record) = (0u32, 0u8, 0u32);
+    for (slot, t) in events {
+        entry[0] = t;
+        live[0] = next;
+        let (here, from) = (slot as usize, slot.wrapping_sub(1) as usize);
+        let (from_entry, here_entry) = (entry[from], entry[here]);
+        // `t ≥ from_entry` (time order), so the unsigned difference is exact even across the i64 range.
+        let inside = t.wrapping_sub(from_entry) as u64 <= window as u64;
+        let moves = (slot == 1) | ((from_entry != NO_ATTEMPT) & inside & (from_entry > here_entry));
+        records[next as usize] = (t, live[from]);
+        // `select_unpredictable`: without it the compiler turns these back into branches.
+        entry[here] = select_unpredictable(moves, from_entry, here_entry);
+        live[here] = select_unpredictable(moves, next, live[here]);
+        // Steps are reached in order, so the first time a slot exceeds the level is its first reach.
+        let further = moves & (slot > level_slot);
+        level_slot = select_unpredictable(further, slot, level_slot);
+        level_record = select_unpredictable(further, next, level_record);
+        next += u32::from(moves);
+    }
+    chains.next = next;
+    chains.level_slot = level_slot;
+    chains.level_record = level_record;
 }
 
 /// Any-order mode: every entry scans forward through its window for the first occurrence of each step.
@@ -509,7 +584,13 @@ impl<'s> Counter<'s> {
         self.times.clear();
         let r = match self.spec.mode {
             FunnelMode::AnyOrder => account_any_order(rows, self.spec, &mut self.times),
-            _ => account_ordered(rows.iter().copied(), self.spec, &mut self.chains, &mut self.times),
+            _ => account_ordered(
+                rows.iter().copied(),
+                rows.len(),
+                self.spec,
+                &mut self.chains,
+                &mut self.times,
+            ),
         };
         self.tally.add(r, &self.times);
     }
@@ -517,9 +598,28 @@ impl<'s> Counter<'s> {
     /// One account's events straight from the columns, already in processing order (no ties), ordered modes.
     fn account_from_columns(&mut self, events: &[u32], timestamps: &[i64]) {
         self.times.clear();
-        let step_of = &self.step_of;
-        let rows = timestamps.iter().zip(events).map(|(&t, &e)| (t, step_of.get(e)));
-        let r = account_ordered(rows, self.spec, &mut self.chains, &mut self.times);
+        let (spec, window) = (self.spec, self.spec.window);
+        let r = if spec.mode == FunnelMode::Ordered {
+            self.chains.reset();
+            match self.step_of.slot_table() {
+                // The common case, with the table in locals so that the loop keeps it in registers.
+                Some((table, other)) => {
+                    let slot = |e: u32| table.get(e as usize).copied().unwrap_or(other);
+                    let slots = events.iter().zip(timestamps).map(|(&e, &t)| (slot(e), t));
+                    ordered_run(&mut self.chains, slots, events.len(), window);
+                }
+                None => {
+                    let step_of = &self.step_of;
+                    let slots = events.iter().zip(timestamps).map(|(&e, &t)| (step_of.slot(e), t));
+                    ordered_run(&mut self.chains, slots, events.len(), window);
+                }
+            }
+            self.chains.result(window, spec.as_of, &mut self.times)
+        } else {
+            let step_of = &self.step_of;
+            let rows = timestamps.iter().zip(events).map(|(&t, &e)| (t, step_of.get(e)));
+            account_ordered(rows, events.len(), spec, &mut self.chains, &mut self.times)
+        };
         self.tally.add(r, &self.times);
     }
 
