@@ -239,14 +239,22 @@ struct Chains {
     entry: Box<[i64; 256]>,
     /// `live[slot]`: that attempt's last record.
     live: Box<[u32; 256]>,
-    /// `(time, previous record)`; the entry's previous record is itself. Written at `next` whether or not a step
-    /// is taken (kept longer than the records in use), so a step not taken costs no branch.
-    records: Vec<(i64, u32)>,
+    /// One per step taken; in the ordered mode one per event, used or not (see [`ordered_run`]).
+    records: Vec<Record>,
     /// Records in use.
     next: u32,
     /// The slot of the furthest step reached so far (0 = none) and the record of the attempt that reached it first.
     level_slot: u8,
     level_record: u32,
+}
+
+/// A step taken by an attempt: when, the attempt's entry (so its time to convert needs no second walk), and the
+/// record of its previous step (the entry's is itself).
+#[derive(Debug, Clone, Copy, Default)]
+struct Record {
+    time: i64,
+    entry: i64,
+    previous: u32,
 }
 
 /// No live attempt at a step (a sentinel rather than `Option`, to keep the per-event loop lean).
@@ -258,7 +266,7 @@ impl Chains {
             n,
             entry: Box::new([NO_ATTEMPT; 256]),
             live: Box::new([0; 256]),
-            records: vec![(0, 0); 64],
+            records: vec![Record::default(); 64],
             next: 0,
             level_slot: 0,
             level_record: 0,
@@ -277,7 +285,7 @@ impl Chains {
     #[inline]
     fn reserve(&mut self) {
         if self.next as usize >= self.records.len() {
-            self.records.resize(2 * self.records.len(), (0, 0));
+            self.records.resize(2 * self.records.len(), Record::default());
         }
     }
 
@@ -297,7 +305,11 @@ impl Chains {
             None => (t, id),
             Some(k) => (self.entry[k + 1], self.live[k + 1]),
         };
-        self.records[id as usize] = (t, previous);
+        self.records[id as usize] = Record {
+            time: t,
+            entry,
+            previous,
+        };
         self.next += 1;
         self.entry[to + 1] = entry;
         self.live[to + 1] = id;
@@ -311,25 +323,26 @@ impl Chains {
         self.entry[..self.n + 3].fill(NO_ATTEMPT);
     }
 
-    fn result(&self, window: i64, as_of: Option<i64>, times: &mut Vec<i64>) -> AccountResult {
+    /// Adds the account to `tally`: its furthest step, whether it is still open at `as_of`, and the times to each
+    /// step of the attempt that reached the furthest step first (read back along its records).
+    fn add_to(&self, window: i64, as_of: Option<i64>, tally: &mut Tally) {
+        tally.accounts += 1;
         if self.level_slot == 0 {
-            return NEVER_ENTERED;
+            return;
         }
         let level = self.level_slot as usize - 1;
+        // One walk from the furthest step back to the entry (a loop per account costs a missed branch at its end).
         let mut id = self.level_record as usize;
-        times.resize(level + 1, 0);
         for k in (0..=level).rev() {
-            times[k] = self.records[id].0;
-            id = self.records[id].1 as usize;
+            let record = self.records[id];
+            tally.reached[k] += 1;
+            tally.times[k].push(record.time - record.entry);
+            id = record.previous as usize;
         }
-        let entry = times[0];
-        times.iter_mut().for_each(|t| *t -= entry);
         // In progress: a live attempt at the furthest step whose window has not closed, with a step left to take.
         let e = self.entry[self.level_slot as usize];
-        let open = level + 1 < self.n && e != NO_ATTEMPT && as_of.is_some_and(|end| end - e < window);
-        AccountResult {
-            level: Some(level),
-            open,
+        if level + 1 < self.n && e != NO_ATTEMPT && as_of.is_some_and(|end| end - e < window) {
+            tally.in_progress[level + 1] += 1;
         }
     }
 }
@@ -340,8 +353,8 @@ fn account_ordered(
     len: usize,
     spec: &FunnelSpec,
     chains: &mut Chains,
-    times: &mut Vec<i64>,
-) -> AccountResult {
+    tally: &mut Tally,
+) {
     chains.reset();
     let w = spec.window;
     if spec.mode == FunnelMode::Strict {
@@ -366,7 +379,7 @@ fn account_ordered(
         let slots = events.map(|(t, step)| (step.saturating_add(1).min(n + 2), t));
         ordered_run(chains, slots, len, w);
     }
-    chains.result(spec.window, spec.as_of, times)
+    chains.add_to(spec.window, spec.as_of, tally);
 }
 
 /// The ordered mode over one account's `len` events `(slot, time)` in processing order: the funnel's hot loop.
@@ -376,30 +389,35 @@ fn account_ordered(
 /// account's running values in locals (registers): every store happens, with the old value when nothing moves.
 #[inline(always)]
 fn ordered_run(chains: &mut Chains, events: impl Iterator<Item = (u8, i64)>, len: usize, window: i64) {
-    if chains.records.len() <= len {
-        chains.records.resize(len + 1, (0, 0));
+    if chains.records.len() < len {
+        chains.records.resize(len, Record::default());
     }
-    let (entry, live, records) = (&mut *chains.entry, &mut *chains.live, &mut chains.records[..=len]);
-    let (mut next, mut level_slot, mut level_record) = (0u32, 0u8, 0u32);
-    for (slot, t) in events {
+    let (entry, live, records) = (&mut *chains.entry, &mut *chains.live, &mut chains.records[..len]);
+    let (mut level_slot, mut level_record) = (0u8, 0u32);
+    // Event `i` writes record `i`, used or not: had records been numbered by the steps taken, every event's store
+    // would wait for the previous event's outcome, a chain through the whole loop.
+    for ((slot, t), (i, record)) in events.zip((0u32..).zip(records.iter_mut())) {
         entry[0] = t;
-        live[0] = next;
+        live[0] = i;
         let (here, from) = (slot as usize, slot.wrapping_sub(1) as usize);
         let (from_entry, here_entry) = (entry[from], entry[here]);
         // `t ≥ from_entry` (time order), so the unsigned difference is exact even across the i64 range.
         let inside = t.wrapping_sub(from_entry) as u64 <= window as u64;
         let moves = (slot == 1) | ((from_entry != NO_ATTEMPT) & inside & (from_entry > here_entry));
-        records[next as usize] = (t, live[from]);
+        *record = Record {
+            time: t,
+            entry: from_entry,
+            previous: live[from],
+        };
         // `select_unpredictable`: without it the compiler turns these back into branches.
         entry[here] = select_unpredictable(moves, from_entry, here_entry);
-        live[here] = select_unpredictable(moves, next, live[here]);
+        live[here] = select_unpredictable(moves, i, live[here]);
         // Steps are reached in order, so the first time a slot exceeds the level is its first reach.
         let further = moves & (slot > level_slot);
         level_slot = select_unpredictable(further, slot, level_slot);
-        level_record = select_unpredictable(further, next, level_record);
-        next += u32::from(moves);
+        level_record = select_unpredictable(further, i, level_record);
     }
-    chains.next = next;
+    chains.next = len as u32;
     chains.level_slot = level_slot;
     chains.level_record = level_record;
 }
@@ -581,25 +599,20 @@ impl<'s> Counter<'s> {
         if !ordered && !rows.is_sorted() {
             rows.sort_unstable();
         }
-        self.times.clear();
-        let r = match self.spec.mode {
-            FunnelMode::AnyOrder => account_any_order(rows, self.spec, &mut self.times),
-            _ => account_ordered(
-                rows.iter().copied(),
-                rows.len(),
-                self.spec,
-                &mut self.chains,
-                &mut self.times,
-            ),
-        };
-        self.tally.add(r, &self.times);
+        if self.spec.mode == FunnelMode::AnyOrder {
+            self.times.clear();
+            let r = account_any_order(rows, self.spec, &mut self.times);
+            self.tally.add(r, &self.times);
+        } else {
+            let (chains, tally) = (&mut self.chains, &mut self.tally);
+            account_ordered(rows.iter().copied(), rows.len(), self.spec, chains, tally);
+        }
     }
 
     /// One account's events straight from the columns, already in processing order (no ties), ordered modes.
     fn account_from_columns(&mut self, events: &[u32], timestamps: &[i64]) {
-        self.times.clear();
         let (spec, window) = (self.spec, self.spec.window);
-        let r = if spec.mode == FunnelMode::Ordered {
+        if spec.mode == FunnelMode::Ordered {
             self.chains.reset();
             match self.step_of.slot_table() {
                 // The common case, with the table in locals so that the loop keeps it in registers.
@@ -614,13 +627,12 @@ impl<'s> Counter<'s> {
                     ordered_run(&mut self.chains, slots, events.len(), window);
                 }
             }
-            self.chains.result(window, spec.as_of, &mut self.times)
+            self.chains.add_to(window, spec.as_of, &mut self.tally);
         } else {
             let step_of = &self.step_of;
             let rows = timestamps.iter().zip(events).map(|(&t, &e)| (t, step_of.get(e)));
-            account_ordered(rows, events.len(), spec, &mut self.chains, &mut self.times)
-        };
-        self.tally.add(r, &self.times);
+            account_ordered(rows, events.len(), spec, &mut self.chains, &mut self.tally);
+        }
     }
 
     /// The single pass over input sorted by account, then time; `false` as soon as it finds it is not.
@@ -631,19 +643,21 @@ impl<'s> Counter<'s> {
         let mut i = 0;
         while i < n {
             let account = accounts[i];
-            // Equal timestamps must be put in step order, so note them; a decreasing one means unsorted input.
-            let mut ties = false;
             let mut j = i + 1;
             while j < n && accounts[j] == account {
-                if timestamps[j] < timestamps[j - 1] {
-                    return false;
-                }
-                ties |= timestamps[j] == timestamps[j - 1];
                 j += 1;
             }
             if j < n && accounts[j] < account {
                 return false;
             }
+            // Equal timestamps must be put in step order, so note them; a decreasing one means unsorted input.
+            // (A fold rather than a loop that stops early: the compiler vectorises it.)
+            let times = &timestamps[i..j];
+            let increasing = times.windows(2).fold(true, |ok, pair| ok & (pair[0] < pair[1]));
+            if !increasing && times.windows(2).any(|pair| pair[1] < pair[0]) {
+                return false;
+            }
+            let ties = !increasing;
             if direct && !ties {
                 self.account_from_columns(&events[i..j], &timestamps[i..j]);
             } else {
