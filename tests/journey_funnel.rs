@@ -309,5 +309,19 @@ proptest! {
         let t: Vec<i64> = rows.iter().map(|r| r.2).collect();
         prop_assert_eq!(json(&funnel(&sparse, &e, &t, &s).unwrap()), json(&f));
         prop_assert_eq!(json(&funnel(&negative, &e, &t, &s).unwrap()), json(&f));
+        // Times spread over most of the i64 range (too wide to pack with the step in one u64 when unsorted): the
+        // same counts, times to convert scaled.
+        let c = (1i64 << 62) / 29;
+        let wide: Vec<i64> = t.iter().map(|&x| x * c - (1 << 62)).collect();
+        let wide_spec = spec(&[0, 1, 2], window * c, mode, as_of.map(|x| x * c - (1 << 62)));
+        let a: Vec<u32> = rows.iter().map(|r| r.0).collect();
+        let g = funnel(&a, &e, &wide, &wide_spec).unwrap();
+        prop_assert_eq!(reached(&g), reached(&f));
+        for (x, y) in g.steps.iter().zip(&f.steps) {
+            prop_assert_eq!(x.in_progress, y.in_progress);
+            let scaled = y.time_to_convert_p90 * c as f64;
+            let close = (x.time_to_convert_p90 - scaled).abs() <= 1e-9 * scaled.abs();
+            prop_assert!(close || x.time_to_convert_p90.is_nan() && scaled.is_nan(), "{} vs {}", x.time_to_convert_p90, scaled);
+        }
     }
 }

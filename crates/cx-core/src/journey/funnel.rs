@@ -679,28 +679,23 @@ impl<'s> Counter<'s> {
             .fold((u64::MAX, 0), |(lo, hi), a| (lo.min(a.key()), hi.max(a.key())));
         let range = hi.wrapping_sub(lo).wrapping_add(1);
         if n > 0 && range <= 2 * n as u64 {
-            let slot = |a: A| (a.key() - lo) as usize;
-            let mut end = vec![0u32; range as usize + 1];
-            for &a in accounts {
-                end[slot(a) + 1] += 1;
-            }
-            for k in 1..end.len() {
-                end[k] += end[k - 1];
-            }
-            // `end[k]` is now the start of account k; scattering moves it to the account's end.
-            let mut rows = vec![(0i64, 0u8); n];
-            for i in 0..n {
-                let at = &mut end[slot(accounts[i])];
-                rows[*at as usize] = (timestamps[i], self.step_of.get(events[i]));
-                *at += 1;
-            }
-            let mut start = 0usize;
-            for &stop in &end[..range as usize] {
-                let stop = stop as usize;
-                if stop > start {
-                    self.account(&mut rows[start..stop], false);
-                }
-                start = stop;
+            let slot = |i: usize| (accounts[i].key() - lo) as usize;
+            let step_of = &self.step_of;
+            if let Some(packing) = TimePacking::new(timestamps, self.spec.steps.len()) {
+                // 8-byte rows that sort as (time, step): half the memory to scatter, and plain integers to sort.
+                let row = |i: usize| packing.pack(timestamps[i], step_of.get(events[i]));
+                let (mut rows, ends) = group_by_account(n, range as usize, slot, row);
+                let mut account_rows = Vec::new();
+                for_each_account(&mut rows, &ends, |rows| {
+                    rows.sort_unstable();
+                    account_rows.clear();
+                    account_rows.extend(rows.iter().map(|&r| packing.unpack(r)));
+                    self.account(&mut account_rows, true);
+                });
+            } else {
+                let row = |i: usize| (timestamps[i], step_of.get(events[i]));
+                let (mut rows, ends) = group_by_account(n, range as usize, slot, row);
+                for_each_account(&mut rows, &ends, |rows| self.account(rows, false));
             }
         } else {
             let mut rows: Vec<(u64, i64, u8)> = (0..n)
@@ -716,6 +711,76 @@ impl<'s> Counter<'s> {
                 }
             }
         }
+    }
+}
+
+/// A counting sort of rows `0..n` by account slot (`slot(i) < range`), keeping input order within an account:
+/// the rows made by `row` and where each slot's rows end.
+fn group_by_account<R: Copy + Default>(
+    n: usize,
+    range: usize,
+    slot: impl Fn(usize) -> usize,
+    row: impl Fn(usize) -> R,
+) -> (Vec<R>, Vec<u32>) {
+    let mut end = vec![0u32; range + 1];
+    for i in 0..n {
+        end[slot(i) + 1] += 1;
+    }
+    for k in 1..end.len() {
+        end[k] += end[k - 1];
+    }
+    // `end[k]` is now the start of slot k; scattering moves it to the slot's end.
+    let mut rows = vec![R::default(); n];
+    for i in 0..n {
+        let at = &mut end[slot(i)];
+        rows[*at as usize] = row(i);
+        *at += 1;
+    }
+    end.truncate(range);
+    (rows, end)
+}
+
+/// Calls `f` with the rows of each account that has some, given where each slot's rows end.
+fn for_each_account<R>(rows: &mut [R], ends: &[u32], mut f: impl FnMut(&mut [R])) {
+    let mut start = 0usize;
+    for &stop in ends {
+        let stop = stop as usize;
+        if stop > start {
+            f(&mut rows[start..stop]);
+        }
+        start = stop;
+    }
+}
+
+/// An event `(time, step)` packed in a `u64` that sorts as the pair does (non-steps after the steps): the time
+/// from the earliest in the high bits, the step's code in as few low bits as the steps need. Only when the span of
+/// the times leaves room (4 steps leave 61 bits: 73 years in nanoseconds).
+#[derive(Debug, Clone, Copy)]
+struct TimePacking {
+    earliest: i64,
+    shift: u32,
+    other: u64,
+}
+
+impl TimePacking {
+    fn new(timestamps: &[i64], steps: usize) -> Option<TimePacking> {
+        let (earliest, latest) = (timestamps.iter()).fold((i64::MAX, i64::MIN), |(lo, hi), &t| (lo.min(t), hi.max(t)));
+        let other = steps as u64;
+        let shift = u64::BITS - other.leading_zeros();
+        let span = latest.wrapping_sub(earliest) as u64;
+        (earliest <= latest && span >> (u64::BITS - shift) == 0).then_some(TimePacking { earliest, shift, other })
+    }
+
+    #[inline]
+    fn pack(&self, t: i64, step: u8) -> u64 {
+        ((t.wrapping_sub(self.earliest) as u64) << self.shift) | u64::from(step).min(self.other)
+    }
+
+    #[inline]
+    fn unpack(&self, row: u64) -> (i64, u8) {
+        let code = row & ((1 << self.shift) - 1);
+        let step = if code == self.other { NOT_A_STEP } else { code as u8 };
+        (self.earliest.wrapping_add((row >> self.shift) as i64), step)
     }
 }
 
@@ -813,5 +878,28 @@ impl Tally {
             n_accounts: self.accounts,
             steps,
         }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn packed_events_round_trip_and_sort_as_time_then_step() {
+        let times = [-5i64, 7, 7, 1 << 40];
+        let packing = TimePacking::new(&times, 4).expect("a narrow span packs");
+        let events = [(7, NOT_A_STEP), (7, 3), (-5, 0), (1 << 40, 1), (7, 0)];
+        let mut packed: Vec<u64> = events.iter().map(|&(t, s)| packing.pack(t, s)).collect();
+        packed.sort_unstable();
+        let unpacked: Vec<(i64, u8)> = packed.iter().map(|&r| packing.unpack(r)).collect();
+        let mut sorted = events.to_vec();
+        sorted.sort_unstable();
+        assert_eq!(unpacked, sorted);
+        // 4 steps take 3 bits, so a span of 2^61 or more cannot pack; 64 steps take 7.
+        assert!(TimePacking::new(&[0, (1 << 61) - 1], 4).is_some());
+        assert!(TimePacking::new(&[0, 1 << 61], 4).is_none());
+        assert!(TimePacking::new(&[i64::MIN, i64::MAX], 1).is_none());
+        assert!(TimePacking::new(&[0, 1 << 57], 64).is_none());
     }
 }
