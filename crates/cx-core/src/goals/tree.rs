@@ -33,6 +33,8 @@ use serde::{Deserialize, Serialize};
 pub struct GoalTree {
     goals: Vec<Goal>,
     parent_of: Vec<Option<usize>>,
+    /// Each goal's children in order, computed once: looking them up per goal would make a roll-up quadratic.
+    children_of: Vec<Vec<usize>>,
 }
 
 #[derive(Serialize, Deserialize)]
@@ -172,7 +174,17 @@ impl GoalTree {
             })
             .collect();
         let parent_of = hierarchy::parents("goal tree", "goal", &links)?;
-        Ok(GoalTree { goals, parent_of })
+        let mut children_of = vec![Vec::new(); goals.len()];
+        for (child, parent) in parent_of.iter().enumerate() {
+            if let Some(p) = parent {
+                children_of[*p].push(child);
+            }
+        }
+        Ok(GoalTree {
+            goals,
+            parent_of,
+            children_of,
+        })
     }
 
     /// Parses and checks `{"version": 1, "goals": [...]}`; errors name the bad field.
@@ -200,9 +212,7 @@ impl GoalTree {
 
     /// Positions of the goal at `index`'s children, in order.
     pub fn children(&self, index: usize) -> Vec<usize> {
-        (0..self.goals.len())
-            .filter(|&j| self.parent_of[j] == Some(index))
-            .collect()
+        self.children_of.get(index).cloned().unwrap_or_default()
     }
 
     /// Goals in depth-first order from the roots, each with its depth.
@@ -215,7 +225,7 @@ impl GoalTree {
             .collect();
         while let Some((i, depth)) = stack.pop() {
             order.push((i, depth));
-            stack.extend(self.children(i).into_iter().rev().map(|c| (c, depth + 1)));
+            stack.extend(self.children_of[i].iter().rev().map(|&c| (c, depth + 1)));
         }
         order
     }
@@ -244,7 +254,16 @@ impl GoalTree {
         CxError::check_len("dates", codes.len(), dates.len())?;
         CxError::check_len("values", codes.len(), values.len())?;
         let n = self.goals.len();
-        let mut rows: Vec<(Vec<D>, Vec<f64>, Vec<usize>)> = vec![Default::default(); n];
+        // Counted first so that each goal's columns are allocated once, at their size.
+        let mut counts = vec![0usize; n];
+        for &code in codes {
+            if let Some(c) = counts.get_mut(code as usize) {
+                *c += 1;
+            }
+        }
+        let mut rows: Vec<(Vec<D>, Vec<f64>, Vec<usize>)> = (counts.into_iter())
+            .map(|c| (Vec::with_capacity(c), Vec::with_capacity(c), Vec::with_capacity(c)))
+            .collect();
         for (index, &code) in codes.iter().enumerate() {
             let slot = rows.get_mut(code as usize).ok_or(CxError::InvalidGroupCode {
                 code,
@@ -280,7 +299,7 @@ impl GoalTree {
         // Children come after parents in `order`, so walking it backwards rolls up bottom-first.
         let mut rolled: Vec<(f64, Status)> = own.iter().map(|p| (p.progress, p.status)).collect();
         for &(i, _) in order.iter().rev() {
-            let children: Vec<usize> = self.children(i).into_iter().filter(|&c| !cancelled(c)).collect();
+            let children: Vec<usize> = self.children_of[i].iter().copied().filter(|&c| !cancelled(c)).collect();
             if children.is_empty() {
                 continue;
             }
