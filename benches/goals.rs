@@ -16,7 +16,7 @@ const DAYS: u64 = 80;
 /// A goal of the quarter 2026-07-01..=2026-09-30 moving a metric from 100 by +10% (or −10% for odd ids).
 fn goal(id: &str, parent: Option<&str>, n: usize) -> String {
     let parent = parent.map_or(String::new(), |p| format!(r#", "parent": "{p}""#));
-    let (direction, percent) = if n % 2 == 0 {
+    let (direction, percent) = if n.is_multiple_of(2) {
         ("increase", 10)
     } else {
         ("decrease", -10)
