@@ -756,8 +756,12 @@ fn count_unweighted<T: ScoreValue>(
         vec![0u64; points],
     ];
     let mut skipped = 0u64;
+    let (ahead, last) = (parallel::rows_ahead::<T>(), scores.len().saturating_sub(1));
+    let mut early = 0usize;
     let mut blocks = scores.chunks_exact(4);
     for (b, block) in blocks.by_ref().enumerate() {
+        // The row `ahead` of this block, read now so that it is in cache later (see `rows_ahead`).
+        early ^= scores[(b * 4 + ahead).min(last)].bin_candidate(lookup).0;
         let [l0, l1, l2, l3] = &mut lanes;
         let (i0, v0) = block[0].bin_candidate(lookup);
         let (i1, v1) = block[1].bin_candidate(lookup);
@@ -782,6 +786,7 @@ fn count_unweighted<T: ScoreValue>(
         &mut lanes[0],
         &mut skipped,
     )?;
+    std::hint::black_box(early);
     for (bin, total) in counts.iter_mut().enumerate() {
         *total = lanes.iter().map(|lane| lane[bin]).sum();
     }
