@@ -311,10 +311,37 @@ pub(crate) fn funnel_spec(
 }
 
 /// Each event id as the index of its id in `step_ids`, or `step_ids.len()` (another event).
+///
+/// Ids are looked up in a table when the step ids are small non-negative integers (codes from a factorisation,
+/// the common case), searched for otherwise; large columns are coded on every core, each into its part of the
+/// output (this pass came to more than the funnel itself when it was a search on one thread).
 pub(crate) fn event_codes(events: &[i64], step_ids: &[i64]) -> Vec<u32> {
+    const TABLE_LIMIT: i64 = 1 << 20;
     let other = step_ids.len() as u32;
-    events
-        .iter()
-        .map(|id| step_ids.iter().position(|s| s == id).map_or(other, |p| p as u32))
-        .collect()
+    let table: Option<Vec<u32>> = step_ids.iter().all(|&id| (0..TABLE_LIMIT).contains(&id)).then(|| {
+        let mut table = vec![other; step_ids.iter().max().map_or(0, |&m| m as usize + 1)];
+        // Backwards, so that a repeated id keeps its first position, as the search does.
+        for (code, &id) in step_ids.iter().enumerate().rev() {
+            table[id as usize] = code as u32;
+        }
+        table
+    });
+    let code = |id: i64| match &table {
+        Some(table) => usize::try_from(id)
+            .ok()
+            .and_then(|i| table.get(i))
+            .copied()
+            .unwrap_or(other),
+        None => step_ids.iter().position(|&s| s == id).map_or(other, |p| p as u32),
+    };
+    // Zeros, which the allocator hands out untouched: every code is written below, in parallel.
+    let mut codes = vec![0u32; events.len()];
+    let part = events.len().div_ceil(threads()).max(1 << 18);
+    let code = &code;
+    std::thread::scope(|scope| {
+        for (out, ids) in codes.chunks_mut(part).zip(events.chunks(part)) {
+            scope.spawn(move || out.iter_mut().zip(ids).for_each(|(c, &id)| *c = code(id)));
+        }
+    });
+    codes
 }

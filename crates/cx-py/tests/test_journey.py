@@ -219,3 +219,21 @@ def test_funnel_with_datetimes_and_as_of():
         cx.funnel([1], ["a"], [0], steps=[], window=1)
     with pytest.raises(cx.CxError, match="mode"):
         cx.funnel([1], ["a"], [0], steps=["a"], window=1, mode="sideways")
+
+
+@pytest.mark.parametrize("ids_of", [[10, 20, 30, 40], [-5, 2**40, 7, 7 + 2**20]])
+def test_integer_event_ids_count_as_their_labels(ids_of):
+    # Small non-negative ids are coded through a table, others by search; 600,000 rows are coded on every core.
+    rng = np.random.default_rng(12)
+    n = 600_000
+    accounts = np.sort(rng.integers(0, 60_000, n))
+    ts = rng.integers(0, 1_000, n)
+    which = rng.integers(0, 4, n)
+    labels = np.array(["visit", "signup", "buy", "other"])[which]
+    ids = np.array(ids_of, dtype=np.int64)[which]
+    by_label = cx.funnel(accounts, labels, ts, steps=["visit", "signup", "buy"], window=50)
+    by_id = cx.funnel(accounts, ids, ts, steps=ids_of[:3], window=50)
+    assert list(by_id["reached"]) == list(by_label["reached"])
+    assert by_label["reached"].iloc[0] > 50_000
+    for column in ["in_progress", "dropped", "time_to_convert_p50", "time_to_convert_p90"]:
+        np.testing.assert_array_equal(by_id[column].to_numpy(), by_label[column].to_numpy())
