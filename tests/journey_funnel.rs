@@ -145,6 +145,7 @@ fn bad_specs_and_inputs_are_refused() {
 /// The naive reference: every entry of every account matched greedily (earliest next step), per mode.
 #[test]
 fn threaded_funnels_equal_one_pass_and_unsorted_input_falls_back() {
+    use rand::seq::SliceRandom;
     use rand::{RngExt, SeedableRng};
     let mut rng = rand_chacha::ChaCha8Rng::seed_from_u64(3);
     // 80,000 accounts x 8 events, sorted by account and time, with ties: enough rows to split three ways.
@@ -171,7 +172,21 @@ fn threaded_funnels_equal_one_pass_and_unsorted_input_falls_back() {
             assert_eq!(split, one, "{mode:?}, {threads} threads");
         }
     }
-    // Unsorted across a split: the same answer, from the one-thread path.
+    // Shuffled: the accounts are shared out by key among the threads, with the same answer in every mode.
+    let mut order: Vec<usize> = (0..a.len()).collect();
+    order.shuffle(&mut rng);
+    let shuffled = |v: &[u32]| order.iter().map(|&i| v[i]).collect::<Vec<u32>>();
+    let (sa, se) = (shuffled(&a), shuffled(&e));
+    let st: Vec<i64> = order.iter().map(|&i| t[i]).collect();
+    for mode in [FunnelMode::Ordered, FunnelMode::Strict, FunnelMode::AnyOrder] {
+        let s = spec(&[0, 1, 2, 3], 12, mode, Some(1_100));
+        let one = serde_json::to_string(&funnel(&a, &e, &t, &s).unwrap()).unwrap();
+        for threads in [2, 3] {
+            let split = serde_json::to_string(&funnel_threads(&sa, &se, &st, &s, threads).unwrap()).unwrap();
+            assert_eq!(split, one, "shuffled, {mode:?}, {threads} threads");
+        }
+    }
+    // Unsorted across a split: the same answer.
     let s = spec(&[0, 1, 2], 12, FunnelMode::Ordered, None);
     let n = a.len();
     a.swap(10, n - 10);

@@ -21,6 +21,7 @@ use crate::error::{CxError, Result};
 use crate::serde_util::nan_as_null;
 use serde::{Deserialize, Serialize};
 use std::hint::select_unpredictable;
+use std::ops::Range;
 
 /// At most this many steps (the state of an attempt is a 64-bit set).
 pub const MAX_STEPS: usize = 64;
@@ -503,9 +504,10 @@ pub(super) fn tally<A: AccountKey>(accounts: &[A], events: &[u32], timestamps: &
     counter.tally
 }
 
-/// [`funnel`] on up to `threads` threads when the input is sorted by account and time: the rows are split at
-/// account boundaries and each range counted on its own thread; the result equals one pass (unsorted input is
-/// counted on one thread).
+/// [`funnel`] on up to `threads` threads; the result equals one pass. Input sorted by account and time is split
+/// at account boundaries and each range counted on its own thread; unsorted input with dense account keys (at most
+/// two key values per row) is split by key, each thread grouping and counting the accounts of its share; other
+/// unsorted input is counted on one thread.
 pub fn funnel_threads<A: AccountKey + Sync>(
     accounts: &[A],
     events: &[u32],
@@ -540,7 +542,32 @@ pub fn funnel_threads<A: AccountKey + Sync>(
             return Ok(total.finish(spec, accounts.len() as u64));
         }
     }
-    funnel(accounts, events, timestamps, spec)
+    // One thread, or not sorted across the splits: the single pass, unless the rows are not sorted at all.
+    let mut counter = Counter::new(spec);
+    if counter.sorted_pass(accounts, events, timestamps) {
+        return Ok(counter.tally.finish(spec, accounts.len() as u64));
+    }
+    // Unsorted with dense keys: each thread takes the accounts of its share of the keys (every thread reads all
+    // the rows, but scattering them by account, the costly part, is shared).
+    let mut tallies = match dense_keys(accounts) {
+        Some((lo, range)) if accounts.len() >= 1 << 19 => {
+            let shares = crate::parallel::ranges(range, threads, 1);
+            crate::parallel::run(&shares, |keys| {
+                let mut counter = Counter::new(spec);
+                counter.dense_pass(accounts, events, timestamps, lo, keys);
+                Ok(counter.tally)
+            })?
+        }
+        _ => {
+            let mut counter = Counter::new(spec);
+            counter.grouped_pass(accounts, events, timestamps);
+            vec![counter.tally]
+        }
+    }
+    .into_iter();
+    let mut total = tallies.next().expect("one tally or more");
+    tallies.for_each(|t| total.merge(t));
+    Ok(total.finish(spec, accounts.len() as u64))
 }
 
 /// Account ids the funnel groups by: integer codes or ids, mapped to `u64` preserving order.
@@ -674,29 +701,8 @@ impl<'s> Counter<'s> {
     /// working memory), a sort of (account, time, step) otherwise; then each account in processing order.
     fn grouped_pass<A: AccountKey>(&mut self, accounts: &[A], events: &[u32], timestamps: &[i64]) {
         let n = accounts.len();
-        let (lo, hi) = accounts
-            .iter()
-            .fold((u64::MAX, 0), |(lo, hi), a| (lo.min(a.key()), hi.max(a.key())));
-        let range = hi.wrapping_sub(lo).wrapping_add(1);
-        if n > 0 && range <= 2 * n as u64 {
-            let slot = |i: usize| (accounts[i].key() - lo) as usize;
-            let step_of = &self.step_of;
-            if let Some(packing) = TimePacking::new(timestamps, self.spec.steps.len()) {
-                // 8-byte rows that sort as (time, step): half the memory to scatter, and plain integers to sort.
-                let row = |i: usize| packing.pack(timestamps[i], step_of.get(events[i]));
-                let (mut rows, ends) = group_by_account(n, range as usize, slot, row);
-                let mut account_rows = Vec::new();
-                for_each_account(&mut rows, &ends, |rows| {
-                    rows.sort_unstable();
-                    account_rows.clear();
-                    account_rows.extend(rows.iter().map(|&r| packing.unpack(r)));
-                    self.account(&mut account_rows, true);
-                });
-            } else {
-                let row = |i: usize| (timestamps[i], step_of.get(events[i]));
-                let (mut rows, ends) = group_by_account(n, range as usize, slot, row);
-                for_each_account(&mut rows, &ends, |rows| self.account(rows, false));
-            }
+        if let Some((lo, range)) = dense_keys(accounts) {
+            self.dense_pass(accounts, events, timestamps, lo, 0..range);
         } else {
             let mut rows: Vec<(u64, i64, u8)> = (0..n)
                 .map(|i| (accounts[i].key(), timestamps[i], self.step_of.get(events[i])))
@@ -712,29 +718,73 @@ impl<'s> Counter<'s> {
             }
         }
     }
+
+    /// The counting-sort path of [`Counter::grouped_pass`] for the accounts whose keys are `lo + slots` (all of
+    /// them, or one thread's share): their rows grouped by account, then each account in processing order.
+    fn dense_pass<A: AccountKey>(
+        &mut self,
+        accounts: &[A],
+        events: &[u32],
+        timestamps: &[i64],
+        lo: u64,
+        slots: Range<usize>,
+    ) {
+        let slot = |i: usize| (accounts[i].key() - lo) as usize;
+        let step_of = &self.step_of;
+        if let Some(packing) = TimePacking::new(timestamps, self.spec.steps.len()) {
+            // 8-byte rows that sort as (time, step): half the memory to scatter, and plain integers to sort.
+            let row = |i: usize| packing.pack(timestamps[i], step_of.get(events[i]));
+            let (mut rows, ends) = group_by_account(accounts.len(), slots, slot, row);
+            let mut account_rows = Vec::new();
+            for_each_account(&mut rows, &ends, |rows| {
+                rows.sort_unstable();
+                account_rows.clear();
+                account_rows.extend(rows.iter().map(|&r| packing.unpack(r)));
+                self.account(&mut account_rows, true);
+            });
+        } else {
+            let row = |i: usize| (timestamps[i], step_of.get(events[i]));
+            let (mut rows, ends) = group_by_account(accounts.len(), slots, slot, row);
+            for_each_account(&mut rows, &ends, |rows| self.account(rows, false));
+        }
+    }
 }
 
-/// A counting sort of rows `0..n` by account slot (`slot(i) < range`), keeping input order within an account:
-/// the rows made by `row` and where each slot's rows end.
+/// The smallest account key and the span of the keys, when they are dense enough for a counting sort (a span of
+/// at most two slots per row).
+fn dense_keys<A: AccountKey>(accounts: &[A]) -> Option<(u64, usize)> {
+    let (lo, hi) = (accounts.iter()).fold((u64::MAX, 0), |(lo, hi), a| (lo.min(a.key()), hi.max(a.key())));
+    let range = hi.wrapping_sub(lo).wrapping_add(1);
+    (!accounts.is_empty() && range <= 2 * accounts.len() as u64).then_some((lo, range as usize))
+}
+
+/// A counting sort of the rows among `0..n` whose account slot (`slot(i)`) lies in `slots`, keeping input order
+/// within an account: the rows made by `row` and where each slot's rows end.
 fn group_by_account<R: Copy + Default>(
     n: usize,
-    range: usize,
+    slots: Range<usize>,
     slot: impl Fn(usize) -> usize,
     row: impl Fn(usize) -> R,
 ) -> (Vec<R>, Vec<u32>) {
+    let (first, range) = (slots.start, slots.len());
+    // Offsets within `slots`; a wrapped offset (a slot before them) is as far outside as one after.
+    let mine = |i: usize| Some(slot(i).wrapping_sub(first)).filter(|&k| k < range);
     let mut end = vec![0u32; range + 1];
     for i in 0..n {
-        end[slot(i) + 1] += 1;
+        if let Some(k) = mine(i) {
+            end[k + 1] += 1;
+        }
     }
     for k in 1..end.len() {
         end[k] += end[k - 1];
     }
     // `end[k]` is now the start of slot k; scattering moves it to the slot's end.
-    let mut rows = vec![R::default(); n];
+    let mut rows = vec![R::default(); end[range] as usize];
     for i in 0..n {
-        let at = &mut end[slot(i)];
-        rows[*at as usize] = row(i);
-        *at += 1;
+        if let Some(k) = mine(i) {
+            rows[end[k] as usize] = row(i);
+            end[k] += 1;
+        }
     }
     end.truncate(range);
     (rows, end)
