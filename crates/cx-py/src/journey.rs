@@ -338,10 +338,15 @@ pub(crate) fn event_codes(events: &[i64], step_ids: &[i64]) -> Vec<u32> {
     let mut codes = vec![0u32; events.len()];
     let part = events.len().div_ceil(threads()).max(1 << 18);
     let code = &code;
-    std::thread::scope(|scope| {
-        for (out, ids) in codes.chunks_mut(part).zip(events.chunks(part)) {
-            scope.spawn(move || out.iter_mut().zip(ids).for_each(|(c, &id)| *c = code(id)));
-        }
-    });
+    let fill = move |out: &mut [u32], ids: &[i64]| out.iter_mut().zip(ids).for_each(|(c, &id)| *c = code(id));
+    if events.len() <= part {
+        fill(&mut codes, events);
+    } else {
+        std::thread::scope(|scope| {
+            for (out, ids) in codes.chunks_mut(part).zip(events.chunks(part)) {
+                scope.spawn(move || fill(out, ids));
+            }
+        });
+    }
     codes
 }
