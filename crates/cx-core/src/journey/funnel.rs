@@ -176,15 +176,20 @@ impl StepOf {
         (!self.slots.is_empty()).then_some((&self.slots[..], self.steps.len() as u8 + 2))
     }
 
-    /// The slot of an event in [`Chains`].
+    /// The slot of an event in [`Chains`] (through the slot table when there is one).
     #[inline]
     fn slot(&self, event: u32) -> u8 {
-        let other = self.steps.len() as u8 + 2;
-        if !self.slots.is_empty() {
-            return self.slots.get(event as usize).copied().unwrap_or(other);
+        match self.slot_table() {
+            Some((table, other)) => table.get(event as usize).copied().unwrap_or(other),
+            None => slot_of_step(self.get(event), self.steps.len()),
         }
-        (self.steps.iter().position(|&s| s == event)).map_or(other, |k| k as u8 + 1)
     }
+}
+
+/// The [`Chains`] slot of a step of an `n`-step funnel: `k + 1`, or `n + 2` for [`NOT_A_STEP`].
+#[inline]
+fn slot_of_step(step: u8, n: usize) -> u8 {
+    step.saturating_add(1).min(n as u8 + 2)
 }
 
 pub(super) fn check(spec: &FunnelSpec, accounts: usize, events: usize, timestamps: &[i64]) -> Result<()> {
@@ -242,7 +247,7 @@ struct Chains {
     live: Box<[u32; 256]>,
     /// One per step taken; in the ordered mode one per event, used or not (see [`ordered_run`]).
     records: Vec<Record>,
-    /// Records in use.
+    /// Records in use by the strict mode (the ordered mode numbers records by event).
     next: u32,
     /// The slot of the furthest step reached so far (0 = none) and the record of the attempt that reached it first.
     level_slot: u8,
@@ -376,8 +381,8 @@ fn account_ordered(
             }
         }
     } else {
-        let n = chains.n as u8;
-        let slots = events.map(|(t, step)| (step.saturating_add(1).min(n + 2), t));
+        let n = chains.n;
+        let slots = events.map(|(t, step)| (slot_of_step(step, n), t));
         ordered_run(chains, slots, len, w);
     }
     chains.add_to(spec.window, spec.as_of, tally);
@@ -418,7 +423,6 @@ fn ordered_run(chains: &mut Chains, events: impl Iterator<Item = (u8, i64)>, len
         level_slot = select_unpredictable(further, slot, level_slot);
         level_record = select_unpredictable(further, i, level_record);
     }
-    chains.next = len as u32;
     chains.level_slot = level_slot;
     chains.level_record = level_record;
 }
@@ -536,10 +540,7 @@ pub fn funnel_threads<A: AccountKey + Sync>(
             Ok(sorted.then_some(counter.tally))
         })?;
         if let Some(tallies) = parts.into_iter().collect::<Option<Vec<Tally>>>() {
-            let mut tallies = tallies.into_iter();
-            let mut total = tallies.next().expect("two ranges or more");
-            tallies.for_each(|t| total.merge(t));
-            return Ok(total.finish(spec, accounts.len() as u64));
+            return Ok(Tally::sum(tallies).finish(spec, accounts.len() as u64));
         }
     }
     // One thread, or not sorted across the splits: the single pass, unless the rows are not sorted at all.
@@ -549,7 +550,7 @@ pub fn funnel_threads<A: AccountKey + Sync>(
     }
     // Unsorted with dense keys: each thread takes the accounts of its share of the keys (every thread reads all
     // the rows, but scattering them by account, the costly part, is shared).
-    let mut tallies = match dense_keys(accounts) {
+    let tallies = match dense_keys(accounts) {
         Some((lo, range)) if accounts.len() >= 1 << 19 => {
             let shares = crate::parallel::ranges(range, threads, 1);
             crate::parallel::run(&shares, |keys| {
@@ -563,11 +564,8 @@ pub fn funnel_threads<A: AccountKey + Sync>(
             counter.grouped_pass(accounts, events, timestamps);
             vec![counter.tally]
         }
-    }
-    .into_iter();
-    let mut total = tallies.next().expect("one tally or more");
-    tallies.for_each(|t| total.merge(t));
-    Ok(total.finish(spec, accounts.len() as u64))
+    };
+    Ok(Tally::sum(tallies).finish(spec, accounts.len() as u64))
 }
 
 /// Account ids the funnel groups by: integer codes or ids, mapped to `u64` preserving order.
@@ -876,6 +874,14 @@ impl Tally {
         if r.open {
             self.in_progress[level + 1] += 1;
         }
+    }
+
+    /// The tallies of several ranges (at least one) added up.
+    fn sum(tallies: Vec<Tally>) -> Tally {
+        let mut tallies = tallies.into_iter();
+        let mut total = tallies.next().expect("one tally or more");
+        tallies.for_each(|t| total.merge(t));
+        total
     }
 
     /// Adds another range's tally (times in any order: the quantiles do not depend on it).
