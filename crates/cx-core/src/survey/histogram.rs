@@ -543,7 +543,21 @@ impl KeyTable {
             counts: vec![0; points],
             missing: vec![0],
         };
-        for (row, (&score, &key)) in scores.iter().zip(keys).enumerate() {
+        let mut row = 0;
+        while row < scores.len() {
+            row += count_run(
+                &mut t.counts,
+                t.lo,
+                t.span,
+                &scores[row..],
+                &keys[row..],
+                &lookup,
+                points,
+            );
+            let (Some(&score), Some(&key)) = (scores.get(row), keys.get(row)) else {
+                break;
+            };
+            // The row the run stopped at: a key outside the table, or a score that is missing or bad.
             let mut slot = key.wrapping_sub(t.lo) as u64 as usize;
             if slot >= t.span {
                 if !t.grow(key, points) {
@@ -551,15 +565,11 @@ impl KeyTable {
                 }
                 slot = key.wrapping_sub(t.lo) as usize;
             }
-            let (bin, valid) = score.bin_candidate(&lookup);
-            if valid {
-                t.counts[slot * points + bin] += 1;
-            } else {
-                match locate(score, row, &lookup, scale, missing)? {
-                    Some(bin) => t.counts[slot * points + bin] += 1,
-                    None => t.missing[slot] += 1,
-                }
+            match locate(score, row, &lookup, scale, missing)? {
+                Some(bin) => t.counts[slot * points + bin] += 1,
+                None => t.missing[slot] += 1,
             }
+            row += 1;
         }
         Ok(Some(t))
     }
@@ -620,6 +630,52 @@ impl KeyTable {
             .collect();
         present_keys(lo, histograms)
     }
+}
+
+/// Counts rows into `counts` (`span` keys from `lo`, `points` bins each) until the first row whose key is outside
+/// the table or whose score is not a valid point; returns how many rows it counted. The table's bounds live in
+/// registers here (the caller's table may grow, so its fields would be reloaded from memory on every row), one
+/// branch tests both conditions, and each cache line of keys (eight rows) asks for the rows
+/// [`parallel::rows_ahead`] further on.
+fn count_run<T: ScoreValue>(
+    counts: &mut [u64],
+    lo: i64,
+    span: usize,
+    scores: &[T],
+    keys: &[i64],
+    lookup: &T::Lookup,
+    points: usize,
+) -> usize {
+    const LINE: usize = 8;
+    let n = scores.len().min(keys.len());
+    let (scores, keys) = (&scores[..n], &keys[..n]);
+    let count = |counts: &mut [u64], score: T, key: i64| {
+        let slot = key.wrapping_sub(lo) as u64 as usize;
+        let (bin, valid) = score.bin_candidate(lookup);
+        let inside = valid & (slot < span);
+        if inside {
+            counts[slot * points + bin] += 1;
+        }
+        inside
+    };
+    let mut lines = scores.chunks_exact(LINE).zip(keys.chunks_exact(LINE));
+    for (c, (line_scores, line_keys)) in lines.by_ref().enumerate() {
+        let row = c * LINE;
+        cx_prefetch::prefetch(keys, row + parallel::rows_ahead::<i64>());
+        cx_prefetch::prefetch(scores, row + parallel::rows_ahead::<T>());
+        for i in 0..LINE {
+            if !count(counts, line_scores[i], line_keys[i]) {
+                return row + i;
+            }
+        }
+    }
+    let done = n - n % LINE;
+    for row in done..n {
+        if !count(counts, scores[row], keys[row]) {
+            return row;
+        }
+    }
+    n
 }
 
 /// Keys within a small range, grouped by their offset from the smallest.
@@ -756,12 +812,10 @@ fn count_unweighted<T: ScoreValue>(
         vec![0u64; points],
     ];
     let mut skipped = 0u64;
-    let (ahead, last) = (parallel::rows_ahead::<T>(), scores.len().saturating_sub(1));
-    let mut early = 0usize;
+    let ahead = parallel::rows_ahead::<T>();
     let mut blocks = scores.chunks_exact(4);
     for (b, block) in blocks.by_ref().enumerate() {
-        // The row `ahead` of this block, read now so that it is in cache later (see `rows_ahead`).
-        early ^= scores[(b * 4 + ahead).min(last)].bin_candidate(lookup).0;
+        cx_prefetch::prefetch(scores, b * 4 + ahead);
         let [l0, l1, l2, l3] = &mut lanes;
         let (i0, v0) = block[0].bin_candidate(lookup);
         let (i1, v1) = block[1].bin_candidate(lookup);
@@ -786,7 +840,6 @@ fn count_unweighted<T: ScoreValue>(
         &mut lanes[0],
         &mut skipped,
     )?;
-    std::hint::black_box(early);
     for (bin, total) in counts.iter_mut().enumerate() {
         *total = lanes.iter().map(|lane| lane[bin]).sum();
     }
