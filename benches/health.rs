@@ -68,6 +68,13 @@ fn health(c: &mut Criterion) {
     group.bench_function("score_with_contributions_and_trend", |b| {
         b.iter(|| scorer.score(black_box(&columns), Some(&previous)).unwrap())
     });
+    group.bench_function("score_with_contributions_and_trend, 2 threads", |b| {
+        b.iter(|| {
+            scorer
+                .score_threads(black_box(&columns), Some(&previous), None, 2)
+                .unwrap()
+        })
+    });
     group.finish();
 }
 

@@ -388,3 +388,107 @@ fn validation_against_outcomes_by_hand() {
         Err(CxError::UnknownName { .. })
     ));
 }
+
+/// A scorecard with groups, every scoring rule, staleness, imputation and every kind of override, over `n`
+/// accounts of varied data (missing values, ties, stale ages, previous scores).
+fn threaded_case(n: usize) -> (Scorer, Vec<Vec<f64>>, Vec<f64>, Vec<f64>) {
+    let card = json!({
+        "version": 1, "name": "threads", "min_coverage": 0.4, "trend_tolerance": 1.0,
+        "groups": [{"id": "usage", "weight": 2}, {"id": "people", "weight": 1}],
+        "measures": [
+            {"id": "m0", "weight": 1, "group": "usage", "scoring": {"rule": "linear", "bad": 0, "good": 100},
+             "max_age_days": 30},
+            {"id": "m1", "weight": 2, "group": "usage", "scoring": {"rule": "bands", "cuts": [20, 50, 80],
+             "points": [0, 40, 70, 100]}, "missing": {"policy": "neutral", "points": 40}},
+            {"id": "m2", "weight": 1, "group": "people", "scoring": {"rule": "target", "target": 80},
+             "missing": {"policy": "zero"}},
+            {"id": "m3", "weight": 3, "scoring": {"rule": "percentile"}},
+            {"id": "m4", "weight": 1, "group": "people", "scoring": {"rule": "linear", "bad": 100, "good": 0},
+             "bands": {"names": ["low", "high"], "cuts": [50]}}
+        ],
+        "bands": {"names": ["red", "yellow", "green"], "cuts": [50, 75]},
+        "overrides": [
+            {"id": "gone", "condition": {"when": "band", "measure": "m4", "band": "low"},
+             "action": {"then": "cap_score", "score": 45}},
+            {"id": "silent", "condition": {"when": "missing", "measure": "m2"},
+             "action": {"then": "cap_band", "band": "yellow"}},
+            {"id": "tiny", "condition": {"when": "value", "measure": "m0", "op": "lt", "value": 3},
+             "action": {"then": "force_band", "band": "red"}}
+        ]
+    });
+    let scorer = Scorer::new(Scorecard::from_json(&card.to_string()).unwrap()).unwrap();
+    let mut state = 12345u64;
+    let mut next = move || {
+        state = state
+            .wrapping_mul(6364136223846793005)
+            .wrapping_add(1442695040888963407);
+        (state >> 33) as f64 / (1u64 << 31) as f64
+    };
+    let values: Vec<Vec<f64>> = (0..5)
+        .map(|m| {
+            (0..n)
+                .map(|_| {
+                    let x = next();
+                    // Every seventh value missing; measure 3 rounded to whole numbers so percentiles tie.
+                    if x < 0.14 {
+                        NAN
+                    } else if m == 3 {
+                        (x * 50.0).round()
+                    } else {
+                        x * 100.0
+                    }
+                })
+                .collect()
+        })
+        .collect();
+    let ages: Vec<f64> = (0..n).map(|_| next() * 40.0).collect();
+    let previous: Vec<f64> = (0..n)
+        .map(|_| if next() < 0.2 { NAN } else { next() * 100.0 })
+        .collect();
+    (scorer, values, ages, previous)
+}
+
+#[test]
+fn threads_give_the_one_thread_batch_and_error() {
+    // Over 2^15 accounts per thread, so 2 and 3 threads really split the accounts (and the measures).
+    let n = 100_000;
+    let (scorer, values, ages, previous) = threaded_case(n);
+    let mut columns = Columns::new(values.iter().map(Vec::as_slice).collect());
+    columns.ages[0] = Some(&ages);
+    let one = scorer.score(&columns, Some(&previous)).unwrap();
+    assert!(one.fired.iter().flatten().count() > 1000, "the overrides fire");
+    assert!(one.trend.iter().flatten().count() > 1000, "the trend is computed");
+    // serde_json writes NaN as null, so equal values mean equal batches, NaN where NaN.
+    let as_json = |b: &Batch| serde_json::to_value(b).unwrap();
+    for threads in [2, 3] {
+        let many = scorer.score_threads(&columns, Some(&previous), None, threads).unwrap();
+        assert_eq!(as_json(&many), as_json(&one), "{threads} threads");
+    }
+    // Percentiles ranked within a given population (half the accounts) the same way on any number of threads.
+    let half = Columns::new(values.iter().map(|v| &v[..n / 2]).collect());
+    let population = scorer.population(&half).unwrap();
+    let within = scorer.score_in(&columns, Some(&previous), &population).unwrap();
+    assert_ne!(as_json(&within), as_json(&one), "the population matters");
+    let many = scorer
+        .score_threads(&columns, Some(&previous), Some(&population), 2)
+        .unwrap();
+    assert_eq!(as_json(&many), as_json(&within));
+    // The first error in measure order, whichever thread meets it: m2's missing value under "error" comes
+    // before m4's infinite one even though m4 is in a later share of the measures.
+    let card_json = scorer
+        .scorecard()
+        .to_json()
+        .replace(r#""policy":"zero""#, r#""policy":"error""#);
+    let strict = Scorer::new(Scorecard::from_json(&card_json).unwrap()).unwrap();
+    let mut broken = values.clone();
+    broken[4][10] = f64::INFINITY;
+    let first_missing = broken[2].iter().position(|v| v.is_nan()).unwrap();
+    let columns = Columns::new(broken.iter().map(Vec::as_slice).collect());
+    let want = CxError::MissingValue {
+        what: "measure 'm2'".into(),
+        index: first_missing,
+    };
+    for threads in [1, 2, 3] {
+        assert_eq!(strict.score_threads(&columns, None, None, threads).unwrap_err(), want);
+    }
+}

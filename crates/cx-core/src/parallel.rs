@@ -53,6 +53,22 @@ pub(crate) fn run<R: Send>(ranges: &[Range<usize>], work: impl Fn(Range<usize>) 
     }
 }
 
+/// Runs `work` on every part, the first on the calling thread and the others on scoped threads: for work that
+/// writes into its own disjoint piece of one output.
+pub(crate) fn each<P: Send>(parts: Vec<P>, work: impl Fn(P) + Sync) {
+    let mut parts = parts.into_iter();
+    let Some(first) = parts.next() else { return };
+    std::thread::scope(|scope| {
+        let work = &work;
+        let handles: Vec<_> = parts.map(|p| scope.spawn(move || work(p))).collect();
+        work(first);
+        // A panic on a worker resurfaces here, on the caller's thread, where the bindings catch it.
+        for h in handles {
+            h.join().unwrap_or_else(|p| std::panic::resume_unwind(p));
+        }
+    });
+}
+
 /// `e` with its row index shifted by `base`: errors from a range name rows of the whole input.
 pub(crate) fn at_offset(e: CxError, base: usize) -> CxError {
     match e {

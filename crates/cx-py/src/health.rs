@@ -3,6 +3,7 @@
 
 use crate::error::IntoPyResult;
 use crate::input::{array, slice_of};
+use crate::threads;
 use cx_core::health::{self, Bands, Batch, Columns, CutBelongs, Direction, Population, Scorecard, Scorer};
 use numpy::{IntoPyArray, PyReadonlyArray1};
 use pyo3::prelude::*;
@@ -65,20 +66,24 @@ fn direction_name(d: Direction) -> &'static str {
     }
 }
 
+/// The batch as columns: numbers as numpy arrays; band, override and trend as codes (-1 = none) into a list of
+/// names, so 1M accounts cost three integer arrays instead of three million Python strings.
 fn batch_dict<'py>(py: Python<'py>, card: &Scorecard, batch: Batch) -> PyResult<Bound<'py, PyDict>> {
     let d = PyDict::new(py);
-    let band: Vec<Option<&str>> = batch
-        .band
-        .iter()
-        .map(|b| b.map(|b| card.bands.names[b].as_str()))
+    let codes = |c: Vec<Option<usize>>| -> Vec<i64> { c.into_iter().map(|k| k.map_or(-1, |k| k as i64)).collect() };
+    let trend_names = [Direction::Down, Direction::Flat, Direction::Up];
+    let trend = (batch.trend.iter())
+        .map(|t| t.and_then(|t| trend_names.iter().position(|&d| d == t)))
         .collect();
-    let fired: Vec<Option<&str>> = (batch.fired.iter())
-        .map(|k| k.map(|k| card.overrides[k].id.as_str()))
-        .collect();
-    let trend: Vec<Option<&str>> = batch.trend.iter().map(|t| t.map(direction_name)).collect();
-    d.set_item("band", band)?;
-    d.set_item("override", fired)?;
-    d.set_item("trend", trend)?;
+    d.set_item("band", codes(batch.band).into_pyarray(py))?;
+    d.set_item("band_names", &card.bands.names)?;
+    d.set_item("override", codes(batch.fired).into_pyarray(py))?;
+    d.set_item(
+        "override_names",
+        card.overrides.iter().map(|o| o.id.as_str()).collect::<Vec<_>>(),
+    )?;
+    d.set_item("trend", codes(trend).into_pyarray(py))?;
+    d.set_item("trend_names", trend_names.map(direction_name))?;
     d.set_item("score", batch.score.into_pyarray(py))?;
     d.set_item("coverage", batch.coverage.into_pyarray(py))?;
     d.set_item("delta", batch.delta.into_pyarray(py))?;
@@ -158,10 +163,7 @@ impl PyScorecard {
         let (columns, previous) = inputs.columns()?;
         let population = population.map(Population::from_bytes).transpose().py_err(py)?;
         let batch = py
-            .detach(|| match &population {
-                Some(p) => self.scorer.score_in(&columns, previous, p),
-                None => self.scorer.score(&columns, previous),
-            })
+            .detach(|| (self.scorer).score_threads(&columns, previous, population.as_ref(), threads()))
             .py_err(py)?;
         batch_dict(py, self.scorer.scorecard(), batch)
     }

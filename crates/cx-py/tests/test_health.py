@@ -110,3 +110,19 @@ def test_validation_from_band_labels():
     v = cx.validate_scores(["red", "red", "yellow", "green", "green", "green"], [1, 0, 1, 0, 0, 0])
     assert v["bands"][0]["n"] == 2 and v["bands"][0]["churned"] == 1
     assert v["threshold"]["band"] == "red" and v["threshold"]["recall"] == 0.5
+
+
+def test_many_accounts_scored_on_every_core_equal_the_few(card):
+    # 120 copies of the 600 sample accounts: enough rows for the core to split them among threads. Every copy
+    # scores as the accounts alone (percentile ranks are unchanged by repeating the whole population).
+    accounts = pd.read_csv(ACCOUNTS)
+    few = card.score(accounts, previous="previous_score")
+    many = card.score(pd.concat([accounts] * 120, ignore_index=True), previous="previous_score")
+    assert len(many) == 72_000
+    for copy in (0, 57, 119):
+        part = many.iloc[copy * 600 : (copy + 1) * 600].reset_index(drop=True)
+        for column in ["band", "override", "trend"]:
+            assert labels(part[column]) == labels(few[column]), column
+        numbers = ["score", "coverage", "delta"] + [f"contrib_{m}" for m in card.measures]
+        assert np.allclose(part[numbers].to_numpy(), few[numbers].to_numpy(), rtol=0, atol=1e-9, equal_nan=True)
+    assert set(labels(few["band"])) >= set(card.bands) and any(labels(few["override"]))

@@ -9,7 +9,7 @@
 
 use super::population::Population;
 use super::scorecard::{Action, Better, Condition, CutBelongs, MissingRule, Op, Scorecard, ScoringRule};
-use crate::{CxError, Result};
+use crate::{CxError, Result, parallel};
 use serde::{Deserialize, Serialize};
 
 const ROOT: usize = 0;
@@ -62,6 +62,64 @@ pub enum Direction {
 
 /// Per measure per account: points (NaN = excluded) and status.
 type PointsAndStatus = (Vec<Vec<f64>>, Vec<Vec<Status>>);
+
+/// Fewer accounts than this per thread are not worth a thread.
+const MIN_ACCOUNTS_PER_THREAD: usize = 1 << 15;
+
+/// What the roll-up of every account reads: the input, each measure's points and status, and the overrides'
+/// conditions with their measures resolved.
+#[derive(Clone, Copy)]
+struct Measured<'a, 'c> {
+    columns: &'a Columns<'c>,
+    points: &'a [Vec<f64>],
+    status: &'a [Vec<Status>],
+    previous: Option<&'a [f64]>,
+    conditions: &'a [(&'a Condition, usize)],
+}
+
+/// The per-account columns of a [`Batch`] for one range of accounts, written by one thread.
+struct Rows<'o> {
+    score: &'o mut [f64],
+    band: &'o mut [Option<usize>],
+    coverage: &'o mut [f64],
+    fired: &'o mut [Option<usize>],
+    delta: &'o mut [f64],
+    trend: &'o mut [Option<Direction>],
+    contribution: Vec<&'o mut [f64]>,
+}
+
+impl<'o> Rows<'o> {
+    /// The first `at` accounts and the rest.
+    fn split_at(self, at: usize) -> (Rows<'o>, Rows<'o>) {
+        let (score, score_rest) = self.score.split_at_mut(at);
+        let (band, band_rest) = self.band.split_at_mut(at);
+        let (coverage, coverage_rest) = self.coverage.split_at_mut(at);
+        let (fired, fired_rest) = self.fired.split_at_mut(at);
+        let (delta, delta_rest) = self.delta.split_at_mut(at);
+        let (trend, trend_rest) = self.trend.split_at_mut(at);
+        let (contribution, contribution_rest) = self.contribution.into_iter().map(|c| c.split_at_mut(at)).unzip();
+        (
+            Rows {
+                score,
+                band,
+                coverage,
+                fired,
+                delta,
+                trend,
+                contribution,
+            },
+            Rows {
+                score: score_rest,
+                band: band_rest,
+                coverage: coverage_rest,
+                fired: fired_rest,
+                delta: delta_rest,
+                trend: trend_rest,
+                contribution: contribution_rest,
+            },
+        )
+    }
+}
 
 /// The scorecard's group tree flattened into index arrays: node 0 is the overall score, node `g + 1` is
 /// `groups[g]`.
@@ -450,60 +508,64 @@ impl Scorer {
     }
 
     /// Points (imputed ones included) and status, per measure per account; percentiles rank within `population`
-    /// when given, else within these accounts.
+    /// when given, else within these accounts. The measures are shared among up to `threads` threads.
     fn measure_points(
         &self,
         columns: &Columns<'_>,
         n: usize,
         population: Option<&Population>,
+        threads: usize,
     ) -> Result<PointsAndStatus> {
-        let mut all_points = Vec::with_capacity(self.card.measures.len());
-        let mut all_status = Vec::with_capacity(self.card.measures.len());
-        for (m, measure) in self.card.measures.iter().enumerate() {
-            let values = columns.values[m];
-            let status = self.statuses(m, columns, n)?;
-            let percentiles = match (&measure.scoring, population) {
-                (ScoringRule::Percentile { better }, None) => percentiles(values, &status, *better),
-                (ScoringRule::Percentile { better }, Some(p)) => {
-                    p.percentiles(&measure.id, values, &status, *better)?
+        let ranges = parallel::ranges(self.card.measures.len(), threads, 1);
+        let parts = parallel::run(&ranges, |measures| {
+            measures
+                .map(|m| self.measure_column(m, columns, n, population))
+                .collect::<Result<Vec<_>>>()
+        })?;
+        Ok(parts.into_iter().flatten().unzip())
+    }
+
+    /// Measure `m`'s points and status for every account.
+    fn measure_column(
+        &self,
+        m: usize,
+        columns: &Columns<'_>,
+        n: usize,
+        population: Option<&Population>,
+    ) -> Result<(Vec<f64>, Vec<Status>)> {
+        let measure = &self.card.measures[m];
+        let values = columns.values[m];
+        let status = self.statuses(m, columns, n)?;
+        let percentiles = match (&measure.scoring, population) {
+            (ScoringRule::Percentile { better }, None) => percentiles(values, &status, *better),
+            (ScoringRule::Percentile { better }, Some(p)) => p.percentiles(&measure.id, values, &status, *better)?,
+            _ => Vec::new(),
+        };
+        let mut points = Vec::with_capacity(n);
+        for i in 0..n {
+            points.push(match (status[i], measure.missing) {
+                (Status::Observed, _) if !percentiles.is_empty() => percentiles[i],
+                (Status::Observed, _) => points_of(&measure.scoring, values[i]),
+                (_, MissingRule::Exclude) => f64::NAN,
+                (_, MissingRule::Neutral { points }) => points,
+                (_, MissingRule::Zero) => 0.0,
+                (_, MissingRule::Error) => {
+                    return Err(CxError::MissingValue {
+                        what: format!("measure '{}'", measure.id),
+                        index: i,
+                    });
                 }
-                _ => Vec::new(),
-            };
-            let mut points = Vec::with_capacity(n);
-            for i in 0..n {
-                points.push(match (status[i], measure.missing) {
-                    (Status::Observed, _) if !percentiles.is_empty() => percentiles[i],
-                    (Status::Observed, _) => points_of(&measure.scoring, values[i]),
-                    (_, MissingRule::Exclude) => f64::NAN,
-                    (_, MissingRule::Neutral { points }) => points,
-                    (_, MissingRule::Zero) => 0.0,
-                    (_, MissingRule::Error) => {
-                        return Err(CxError::MissingValue {
-                            what: format!("measure '{}'", measure.id),
-                            index: i,
-                        });
-                    }
-                });
-            }
-            all_points.push(points);
-            all_status.push(status);
+            });
         }
-        Ok((all_points, all_status))
+        Ok((points, status))
     }
 
     /// Whether a condition (its measure resolved to an index) holds for account `i`.
-    fn fires(
-        &self,
-        (condition, m): (&Condition, usize),
-        i: usize,
-        columns: &Columns<'_>,
-        batch: &PointsAndStatus,
-    ) -> bool {
-        let (points, status) = batch;
+    fn fires(&self, (condition, m): (&Condition, usize), i: usize, measured: &Measured<'_, '_>) -> bool {
         match condition {
             Condition::Value { op, value, .. } => {
-                let v = columns.values[m][i];
-                status[m][i] == Status::Observed
+                let v = measured.columns.values[m][i];
+                measured.status[m][i] == Status::Observed
                     && match op {
                         Op::Lt => v < *value,
                         Op::Le => v <= *value,
@@ -512,10 +574,10 @@ impl Scorer {
                         Op::Eq => v == *value,
                     }
             }
-            Condition::Missing { .. } => status[m][i] != Status::Observed,
+            Condition::Missing { .. } => measured.status[m][i] != Status::Observed,
             Condition::Band { band, .. } => {
                 let bands = self.card.measures[m].bands.as_ref().expect("validated");
-                let p = points[m][i];
+                let p = measured.points[m][i];
                 !p.is_nan() && bands.names[bands.index_of(p)] == *band
             }
         }
@@ -545,26 +607,41 @@ impl Scorer {
     /// # Ok::<(), cx_core::CxError>(())
     /// ```
     pub fn score(&self, columns: &Columns<'_>, previous: Option<&[f64]>) -> Result<Batch> {
-        self.score_with(columns, previous, None)
+        self.score_threads(columns, previous, None, 1)
     }
 
     /// Scores the accounts of `columns` with percentile measures ranked within `population` (from
     /// [`Scorer::population`], typically merged over every partition of the table) instead of within these
     /// accounts: scoring each partition against the table's population gives the scores of the whole table.
     pub fn score_in(&self, columns: &Columns<'_>, previous: Option<&[f64]>, population: &Population) -> Result<Batch> {
-        self.score_with(columns, previous, Some(population))
+        self.score_threads(columns, previous, Some(population), 1)
     }
 
-    fn score_with(
+    /// [`Scorer::score`] (or [`Scorer::score_in`] with a `population`) on up to `threads` threads: the measures'
+    /// points are computed a share of the measures per thread, then the accounts are rolled up a range per
+    /// thread. The batch, and any error, equal one thread's.
+    pub fn score_threads(
         &self,
         columns: &Columns<'_>,
         previous: Option<&[f64]>,
         population: Option<&Population>,
+        threads: usize,
     ) -> Result<Batch> {
         let n = self.check_columns(columns, previous)?;
-        let measured = self.measure_points(columns, n, population)?;
-        let (points, status) = &measured;
+        let accounts = parallel::ranges(n, threads, MIN_ACCOUNTS_PER_THREAD);
+        let (points, status) = self.measure_points(columns, n, population, accounts.len())?;
         let n_measures = self.card.measures.len();
+        let mut batch = Batch {
+            score: vec![f64::NAN; n],
+            band: vec![None; n],
+            coverage: vec![0.0; n],
+            fired: vec![None; n],
+            delta: vec![f64::NAN; n],
+            trend: vec![None; n],
+            points,
+            contribution: vec![vec![0.0; n]; n_measures],
+            status,
+        };
         // Each override's condition with its measure resolved to an index once, not per account.
         let conditions: Vec<(&Condition, usize)> = (self.card.overrides.iter())
             .map(|o| {
@@ -579,12 +656,46 @@ impl Scorer {
                 )
             })
             .collect();
-        let mut contribution = vec![vec![0.0; n]; n_measures];
-        let (mut score, mut band, mut coverage) = (vec![f64::NAN; n], vec![None; n], vec![0.0; n]);
-        let (mut fired, mut delta, mut trend) = (vec![None; n], vec![f64::NAN; n], vec![None; n]);
+        let measured = Measured {
+            columns,
+            points: &batch.points,
+            status: &batch.status,
+            previous,
+            conditions: &conditions,
+        };
+        let mut rest = Rows {
+            score: &mut batch.score,
+            band: &mut batch.band,
+            coverage: &mut batch.coverage,
+            fired: &mut batch.fired,
+            delta: &mut batch.delta,
+            trend: &mut batch.trend,
+            contribution: batch.contribution.iter_mut().map(Vec::as_mut_slice).collect(),
+        };
+        let mut parts = Vec::with_capacity(accounts.len());
+        for range in &accounts {
+            let (head, tail) = rest.split_at(range.len());
+            parts.push((range.start, head));
+            rest = tail;
+        }
+        parallel::each(parts, |(start, rows)| self.roll_up(&measured, start, rows));
+        Ok(batch)
+    }
+
+    /// Rolls up the accounts `start..start + rows.len()`: score, band, coverage, contributions, overrides, trend.
+    fn roll_up(&self, measured: &Measured<'_, '_>, start: usize, mut rows: Rows<'_>) {
+        let Measured {
+            points,
+            status,
+            previous,
+            conditions,
+            ..
+        } = *measured;
+        let n_measures = self.card.measures.len();
         let mut rollup = Rollup::new(&self.tree);
         let (mut row, mut shares) = (vec![0.0; n_measures], vec![0.0; n_measures]);
-        for i in 0..n {
+        for j in 0..rows.score.len() {
+            let i = start + j;
             for m in 0..n_measures {
                 row[m] = points[m][i];
             }
@@ -594,32 +705,32 @@ impl Scorer {
                 .filter(|&m| status[m][i] == Status::Observed)
                 .map(|m| self.tree.nominal_share[m])
                 .sum();
-            coverage[i] = observed / self.total_share;
-            let enough = !value.is_nan() && coverage[i] >= self.card.min_coverage;
+            rows.coverage[j] = observed / self.total_share;
+            let enough = !value.is_nan() && rows.coverage[j] >= self.card.min_coverage;
             if enough {
-                score[i] = value;
-                band[i] = Some(self.card.bands.index_of(value));
+                rows.score[j] = value;
+                rows.band[j] = Some(self.card.bands.index_of(value));
                 for m in 0..n_measures {
-                    contribution[m][i] = shares[m] * if row[m].is_nan() { 0.0 } else { row[m] };
+                    rows.contribution[m][j] = shares[m] * if row[m].is_nan() { 0.0 } else { row[m] };
                 }
             }
-            if let Some(k) = (0..conditions.len()).find(|&k| self.fires(conditions[k], i, columns, &measured)) {
-                fired[i] = Some(k);
+            if let Some(k) = (0..conditions.len()).find(|&k| self.fires(conditions[k], i, measured)) {
+                rows.fired[j] = Some(k);
                 let bands = &self.card.bands;
                 match &self.card.overrides[k].action {
-                    Action::ForceBand { band: name } => band[i] = bands.position(name),
+                    Action::ForceBand { band: name } => rows.band[j] = bands.position(name),
                     Action::CapBand { band: name } => {
                         let cap = bands.position(name).expect("validated");
-                        band[i] = band[i].map(|b| b.min(cap));
+                        rows.band[j] = rows.band[j].map(|b| b.min(cap));
                     }
                     Action::CapScore { score: cap } => {
-                        if score[i] > *cap {
-                            let scale = cap / score[i];
-                            score[i] = *cap;
-                            band[i] = Some(bands.index_of(*cap));
+                        if rows.score[j] > *cap {
+                            let scale = cap / rows.score[j];
+                            rows.score[j] = *cap;
+                            rows.band[j] = Some(bands.index_of(*cap));
                             // Scale the contributions so they still add up to the (capped) score.
-                            for column in contribution.iter_mut() {
-                                column[i] *= scale;
+                            for column in rows.contribution.iter_mut() {
+                                column[j] *= scale;
                             }
                         }
                     }
@@ -627,31 +738,20 @@ impl Scorer {
             }
             if let Some(prev) = previous.map(|p| p[i])
                 && !prev.is_nan()
-                && !score[i].is_nan()
+                && !rows.score[j].is_nan()
             {
-                delta[i] = score[i] - prev;
+                let delta = rows.score[j] - prev;
+                rows.delta[j] = delta;
                 let tol = self.card.trend_tolerance;
-                trend[i] = Some(if delta[i] > tol {
+                rows.trend[j] = Some(if delta > tol {
                     Direction::Up
-                } else if delta[i] < -tol {
+                } else if delta < -tol {
                     Direction::Down
                 } else {
                     Direction::Flat
                 });
             }
         }
-        let (points, status) = measured;
-        Ok(Batch {
-            score,
-            band,
-            coverage,
-            fired,
-            delta,
-            trend,
-            points,
-            contribution,
-            status,
-        })
     }
 
     /// Explains account `i` of a batch scored from `columns`.

@@ -45,6 +45,13 @@ def _has(data: Any, name: str) -> bool:
     return _column(data, name) is not None
 
 
+def _labels(out: Dict[str, Any], column: str) -> np.ndarray:
+    """A label column of the core's batch (codes into ``<column>_names``, -1 = none) as an object array of the
+    names and None."""
+    names = np.array([*out[f"{column}_names"], None], dtype=object)
+    return names[out[column]]  # code -1 picks the trailing None
+
+
 def _missing_column(name: str, what: str) -> InvalidInputError:
     error = InvalidInputError(f"the data has no column {name!r} ({what})")
     error.kind = "MissingColumn"
@@ -233,11 +240,11 @@ class Scorecard:
         frame: Dict[str, Any] = {
             "account": self._last["accounts"],
             "score": out["score"],
-            "band": out["band"],
+            "band": _labels(out, "band"),
             "coverage": out["coverage"],
-            "override": out["override"],
+            "override": _labels(out, "override"),
             "delta": out["delta"],
-            "trend": out["trend"],
+            "trend": _labels(out, "trend"),
         }
         for m, contribution in zip(self.measures, out["contributions"]):
             frame[f"contrib_{m}"] = contribution
