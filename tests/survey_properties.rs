@@ -202,6 +202,41 @@ proptest! {
     }
 
     #[test]
+    fn days_give_the_trend_of_their_dates(
+        (scores, weights) in scores_and_weights(300),
+        days in prop::collection::vec(-200i64..200, 300),
+        spread in prop::sample::select(vec![1i64, 30, 200]),
+        bad in prop::option::of((0usize..300, prop::sample::select(vec![i64::MIN, 1 << 40]))),
+    ) {
+        // Dates stored as days take a table from day to period; the same dates as calendar dates take the
+        // per-row path. Both must give the same rows (compared as text: NaN equals NaN), or the same error.
+        use cx_core::period::CalendarDate;
+        prop_assume!(!scores.is_empty());
+        let mut days: Vec<i64> = days[..scores.len()].iter().map(|&d| 20_000 + d * spread).collect();
+        if let Some((at, value)) = bad {
+            days[at % scores.len()] = value; // NaT or a day past chrono's range: the per-row path names it
+        }
+        let dates: Vec<NaiveDate> = days.iter().map(|&d| d.to_date().unwrap_or(NaiveDate::MIN)).collect();
+        let periods = [Period::Day, Period::IsoWeek, Period::Month, Period::Quarter { fiscal_start_month: 4 },
+                       Period::Year { fiscal_start_month: 7 }];
+        // Day periods only over short spans, or the trend has tens of thousands of rows.
+        for &period in &periods[usize::from(spread > 1)..] {
+            for w in [None, Some(&weights[..])] {
+                let options = TrendOptions { period, ..Default::default() };
+                let by_days = trend(&MetricSpec::nps(), &scores, &days, w, &options);
+                if bad.is_some() {
+                    let at = days.iter().position(|&d| d.to_date().is_none()).unwrap();
+                    let want = cx_core::CxError::InvalidDate { value: days[at].describe(), index: at };
+                    prop_assert_eq!(by_days.unwrap_err(), want);
+                } else {
+                    let by_dates = trend(&MetricSpec::nps(), &scores, &dates, w, &options);
+                    prop_assert_eq!(format!("{by_days:?}"), format!("{by_dates:?}"));
+                }
+            }
+        }
+    }
+
+    #[test]
     fn dedup_keeps_one_latest_row_per_respondent(ids in prop::collection::vec(0u8..20, 1..100), days in prop::collection::vec(0i64..60, 100)) {
         let origin = NaiveDate::from_ymd_opt(2025, 1, 1).unwrap();
         let dates: Vec<NaiveDate> = days[..ids.len()].iter().map(|&d| origin + chrono::TimeDelta::days(d)).collect();

@@ -137,3 +137,40 @@ fn per_key_histograms_equal_the_hashed_reference_for_any_key_range() {
         reference
     );
 }
+
+#[test]
+fn threaded_trend_equals_one_pass() {
+    use cx_core::period::Period;
+    use cx_core::survey::{TrendOptions, trend, trend_threads};
+    let spec = MetricSpec::nps();
+    // Days over about three years: the day-to-period table path.
+    let (mut scores, days) = data(8, (19_000, 20_100));
+    for period in [
+        Period::IsoWeek,
+        Period::Month,
+        Period::Quarter { fiscal_start_month: 4 },
+    ] {
+        let options = TrendOptions {
+            period,
+            ..Default::default()
+        };
+        let one = trend(&spec, &scores, &days, None, &options).unwrap();
+        for threads in [2, 3] {
+            let many = trend_threads(&spec, &scores, &days, None, &options, threads).unwrap();
+            // As text, so NaN statistics of empty periods compare equal.
+            assert_eq!(format!("{many:?}"), format!("{one:?}"), "{period:?}, {threads} threads");
+        }
+    }
+    // A bad score in the second range is reported at its index in the whole input.
+    scores[450_000] = 12.0;
+    let e = trend_threads(&spec, &scores, &days, None, &TrendOptions::default(), 2).unwrap_err();
+    assert_eq!(
+        e,
+        CxError::ScoreOutOfRange {
+            value: 12.0,
+            index: 450_000,
+            min: 0,
+            max: 10
+        }
+    );
+}

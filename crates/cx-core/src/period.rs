@@ -81,6 +81,12 @@ pub trait CalendarDate: Copy + Send + Sync {
 
     /// The value as text, for error messages.
     fn describe(self) -> String;
+
+    /// The dates as whole days since 1970-01-01 when that is how they are stored (`i64`), so a pass can map
+    /// days to periods through a table instead of building a date per row.
+    fn as_days(_dates: &[Self]) -> Option<&[i64]> {
+        None
+    }
 }
 
 impl CalendarDate for NaiveDate {
@@ -99,6 +105,10 @@ impl CalendarDate for i64 {
         const EPOCH_FROM_CE: i64 = 719_163;
         let days = i32::try_from(self.checked_add(EPOCH_FROM_CE)?).ok()?;
         NaiveDate::from_num_days_from_ce_opt(days)
+    }
+
+    fn as_days(dates: &[i64]) -> Option<&[i64]> {
+        Some(dates)
     }
 
     fn describe(self) -> String {

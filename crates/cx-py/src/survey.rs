@@ -261,7 +261,7 @@ pub fn trend<'py>(
     let inputs = Aligned::borrow(scores, days, "as_days", "dates", weights)?;
     let (slice, d, w) = inputs.slices()?;
     let trend = py
-        .detach(|| with_scores!(slice, s => survey::trend(spec, s, d, w, &options)))
+        .detach(|| with_scores!(slice, s => survey::trend_threads(spec, s, d, w, &options, threads())))
         .py_err(py)?;
     trend_columns(py, spec, &trend, &options)
 }

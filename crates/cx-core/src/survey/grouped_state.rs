@@ -136,7 +136,7 @@ impl GroupedAccumulator {
         if scores.is_empty() {
             return Ok(()); // an empty partition adds nothing
         }
-        let (first, histograms) = period_keys(self.spec.scale, scores, dates, weights, period, missing)?;
+        let (first, histograms) = period_keys(self.spec.scale, scores, dates, weights, period, missing, 1)?;
         self.absorb((first..).map(GroupKey::Int).zip(histograms))
     }
 

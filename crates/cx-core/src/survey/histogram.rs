@@ -365,6 +365,47 @@ impl Histogram {
         tally(scale, scores, weights, Grouped { codes, n_groups }, missing)
     }
 
+    /// One histogram per code of `table`, each row going to `table[days[row] - first_day]`: the trend's pass
+    /// over dates stored as days, on up to `threads` threads when unweighted (each thread counts a range of rows;
+    /// the ranges' counts add up to one pass's). Every day must lie in `first_day..first_day + table.len()`.
+    pub(crate) fn by_day_table_threads<T: ScoreValue>(
+        scale: Scale,
+        scores: &[T],
+        days: &[i64],
+        (first_day, table): (i64, &[u32]),
+        weights: Option<&[f64]>,
+        missing: MissingPolicy,
+        threads: usize,
+    ) -> Result<Vec<Histogram>> {
+        CxError::check_len("dates", scores.len(), days.len())?;
+        let n_groups = table.last().map_or(0, |&c| c as usize + 1);
+        let count = |rows: std::ops::Range<usize>, weights: Option<&[f64]>| {
+            let grouping = DayPeriods {
+                days: &days[rows.clone()],
+                first_day,
+                table,
+                n_groups,
+            };
+            let base = rows.start;
+            tally(scale, &scores[rows], weights, grouping, missing).map_err(|e| parallel::at_offset(e, base))
+        };
+        if weights.is_some() {
+            // Weight sums stay on one thread, so their rounding never depends on the split.
+            return count(0..scores.len(), weights);
+        }
+        let parts = parallel::run(&parallel::ranges(scores.len(), threads, PARALLEL_ROWS), |r| {
+            count(r, None)
+        })?;
+        let mut parts = parts.into_iter();
+        let mut total = parts.next().expect("one range at least");
+        for part in parts {
+            for (t, h) in total.iter_mut().zip(&part) {
+                t.merge(h)?;
+            }
+        }
+        Ok(total)
+    }
+
     /// A histogram from counts per point of the scale (`counts.len()` must equal the number of points).
     pub fn from_counts(scale: Scale, counts: &[u64]) -> Result<Histogram> {
         CxError::check_len("counts", scale.points(), counts.len())?;
@@ -694,6 +735,25 @@ impl Grouping for Offset<'_> {
     fn group(self, row: usize) -> Result<usize> {
         // Every key lies in min..=max by construction, so the offset is a valid group.
         Ok(self.keys[row].wrapping_sub(self.min) as usize)
+    }
+}
+
+/// Days grouped by period through a table from the first day (see [`Histogram::by_day_table`]).
+#[derive(Clone, Copy)]
+struct DayPeriods<'a> {
+    days: &'a [i64],
+    first_day: i64,
+    table: &'a [u32],
+    n_groups: usize,
+}
+
+impl Grouping for DayPeriods<'_> {
+    fn n_groups(self) -> usize {
+        self.n_groups
+    }
+    #[inline(always)]
+    fn group(self, row: usize) -> Result<usize> {
+        Ok(self.table[self.days[row].wrapping_sub(self.first_day) as usize] as usize)
     }
 }
 

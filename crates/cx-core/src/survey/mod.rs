@@ -43,5 +43,5 @@ pub use planning::{margin_of_error, sample_size_for_margin, sample_size_per_grou
 pub use spec::{Categories, Direction, MetricSpec, PointRange, SPEC_VERSION, Scale, Scoring};
 pub use trend::{
     Deduplicated, MAX_PERIODS, RollingOptions, RollingRow, Trend, TrendOptions, TrendRow, latest_per_respondent,
-    rolling, trend, trend_from_histograms,
+    rolling, trend, trend_from_histograms, trend_threads,
 };

@@ -98,6 +98,57 @@ pub struct Trend {
     pub n_missing: u64,
 }
 
+/// Refuses a range of period keys too wide to be a real survey (most likely a bad date).
+fn check_period_span(first: i64, last: i64, period: Period) -> Result<()> {
+    if last - first >= MAX_PERIODS {
+        return Err(CxError::invalid_argument(
+            "dates",
+            format!("{} to {}", period.start(first), period.end(last)),
+            format!("span more than {MAX_PERIODS} {}s; check for a bad date", period.name()),
+        ));
+    }
+    Ok(())
+}
+
+/// The period of every day from the first to the last of an input, as codes from the first period: a pass over
+/// dates stored as days then costs one lookup per row instead of building a calendar date.
+struct DayTable {
+    first_day: i64,
+    first_key: i64,
+    codes: Vec<u32>,
+}
+
+impl DayTable {
+    /// At most this many days (about 180 years) get a table; wider inputs take the per-row path.
+    const MAX_DAYS: i64 = 1 << 16;
+
+    /// The table for `days`, or `None` when a day is not a date (the per-row path then names it) or the days
+    /// span too long a time.
+    fn of(days: &[i64], period: Period) -> Result<Option<DayTable>> {
+        let (lo, hi) = days
+            .iter()
+            .fold((i64::MAX, i64::MIN), |(lo, hi), &d| (lo.min(d), hi.max(d)));
+        // Every day between two dates is a date, so the ends decide.
+        let (Some(first), Some(last)) = (lo.to_date(), hi.to_date()) else {
+            return Ok(None);
+        };
+        if hi - lo >= Self::MAX_DAYS {
+            return Ok(None);
+        }
+        // Periods follow the calendar, so the first and last days hold the first and last periods.
+        let (first_key, last_key) = (period.key(first), period.key(last));
+        check_period_span(first_key, last_key, period)?;
+        let codes = (0..=hi - lo)
+            .map(|i| (period.key(first + chrono::TimeDelta::days(i)) - first_key) as u32)
+            .collect();
+        Ok(Some(DayTable {
+            first_day: lo,
+            first_key,
+            codes,
+        }))
+    }
+}
+
 /// Buckets responses by period in one pass: (first key, one histogram per key from first to last).
 pub(crate) fn period_keys<T: ScoreValue, D: CalendarDate>(
     scale: Scale,
@@ -106,11 +157,26 @@ pub(crate) fn period_keys<T: ScoreValue, D: CalendarDate>(
     weights: Option<&[f64]>,
     period: Period,
     missing: MissingPolicy,
+    threads: usize,
 ) -> Result<(i64, Vec<Histogram>)> {
     CxError::check_len("dates", scores.len(), dates.len())?;
     let period = period.validate()?;
     if dates.is_empty() {
         return Err(CxError::empty("dates"));
+    }
+    if let Some(days) = D::as_days(dates)
+        && let Some(table) = DayTable::of(days, period)?
+    {
+        let histograms = Histogram::by_day_table_threads(
+            scale,
+            scores,
+            days,
+            (table.first_day, &table.codes),
+            weights,
+            missing,
+            threads,
+        )?;
+        return Ok((table.first_key, histograms));
     }
     let keys = (dates.iter().enumerate())
         .map(|(index, &d)| Ok(period.key(date_at(d, index)?)))
@@ -119,13 +185,7 @@ pub(crate) fn period_keys<T: ScoreValue, D: CalendarDate>(
         *keys.iter().min().expect("non-empty"),
         *keys.iter().max().expect("non-empty"),
     );
-    if last - first >= MAX_PERIODS {
-        return Err(CxError::invalid_argument(
-            "dates",
-            format!("{} to {}", period.start(first), period.end(last)),
-            format!("span more than {MAX_PERIODS} {}s; check for a bad date", period.name()),
-        ));
-    }
+    check_period_span(first, last, period)?;
     let codes: Vec<u32> = keys.iter().map(|k| (k - first) as u32).collect();
     let n_periods = (last - first + 1) as usize;
     let histograms = Histogram::by_group_codes(scale, scores, &codes, n_periods, weights, missing)?;
@@ -154,14 +214,21 @@ pub fn trend<T: ScoreValue, D: CalendarDate>(
     weights: Option<&[f64]>,
     options: &TrendOptions,
 ) -> Result<Trend> {
-    let (first, histograms) = period_keys(
-        spec.scale,
-        scores,
-        dates,
-        weights,
-        options.period,
-        options.estimate.missing,
-    )?;
+    trend_threads(spec, scores, dates, weights, options, 1)
+}
+
+/// [`trend`] on up to `threads` threads: large unweighted inputs with dates stored as days (`i64`) are counted a
+/// range of rows per thread. The trend, and any error, equal one thread's.
+pub fn trend_threads<T: ScoreValue, D: CalendarDate>(
+    spec: &MetricSpec,
+    scores: &[T],
+    dates: &[D],
+    weights: Option<&[f64]>,
+    options: &TrendOptions,
+    threads: usize,
+) -> Result<Trend> {
+    let missing = options.estimate.missing;
+    let (first, histograms) = period_keys(spec.scale, scores, dates, weights, options.period, missing, threads)?;
     trend_from_histograms(spec, first, &histograms, options)
 }
 
@@ -262,6 +329,7 @@ pub fn rolling<T: ScoreValue, D: CalendarDate>(
         weights,
         Period::Day,
         options.estimate.missing,
+        1,
     )?;
     let day = |key: i64| Period::Day.start(key);
     let last_day = first_day + daily.len() as i64 - 1;

@@ -170,7 +170,7 @@ def as_days(x: Any, name: str = "dates") -> np.ndarray:
         except (TypeError, ValueError):
             i, v = _first_bad(arr, lambda v: np.datetime64(v, "D"))
             raise _invalid(f"{name} holds a value that is not a date, {v!r}, at index {i}", "InvalidDate", i) from None
-    return _one_dimensional(arr.astype("datetime64[D]").view(np.int64), name)
+    return _one_dimensional(arr.astype("datetime64[D]", copy=False).view(np.int64), name)
 
 
 def factorize(keys: Any, name: str = "by") -> Tuple[np.ndarray, Optional[np.ndarray]]:
