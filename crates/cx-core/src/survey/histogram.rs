@@ -699,8 +699,7 @@ fn count_run<T: ScoreValue>(
         }
         inside
     };
-    let mut lines = scores.chunks_exact(LINE).zip(keys.chunks_exact(LINE));
-    for (c, (line_scores, line_keys)) in lines.by_ref().enumerate() {
+    for (c, (line_scores, line_keys)) in scores.chunks_exact(LINE).zip(keys.chunks_exact(LINE)).enumerate() {
         let row = c * LINE;
         cx_prefetch::prefetch(keys, row + parallel::rows_ahead::<i64>());
         cx_prefetch::prefetch(scores, row + parallel::rows_ahead::<T>());
