@@ -58,6 +58,11 @@ pub(crate) fn run<R: Send>(ranges: &[Range<usize>], work: impl Fn(Range<usize>) 
 pub(crate) fn each<P: Send>(parts: Vec<P>, work: impl Fn(P) + Sync) {
     let mut parts = parts.into_iter();
     let Some(first) = parts.next() else { return };
+    if parts.len() == 0 {
+        // One part runs here without a scope, as in `run`: a scope would set up the caller's thread handle,
+        // which C callers on one thread do not need.
+        return work(first);
+    }
     std::thread::scope(|scope| {
         let work = &work;
         let handles: Vec<_> = parts.map(|p| scope.spawn(move || work(p))).collect();
