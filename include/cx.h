@@ -89,6 +89,11 @@ enum cx_status
   CX_STATUS_UNKNOWN_LABEL = 210,
   // A regression design is rank-deficient (the message names the column).
   CX_STATUS_RANK_DEFICIENT = 211,
+  // An input exceeds one of cx's resource limits (nesting depth, periods × points, evaluation days); the
+  // message names the limit.
+  CX_STATUS_LIMIT_EXCEEDED = 212,
+  // A count or sum no longer fits its type (merged counts past 2^64 − 1).
+  CX_STATUS_OVERFLOW = 213,
   // A configuration (metric spec, stored state) is malformed or inconsistent.
   CX_STATUS_INVALID_CONFIG = 300,
   // Stored state or configuration of a version this library does not read.

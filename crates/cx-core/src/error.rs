@@ -219,6 +219,27 @@ pub enum CxError {
         /// Why it is likely, e.g. that two attributes' dummies coincide.
         reason: String,
     },
+
+    /// An input would make cx use more memory or time than its resource rules allow (see the crate docs'
+    /// "Resource limits"): too deep a nested condition, too many periods × points, too many evaluation days.
+    /// The message names the limit, so a caller can split the work or raise it where an option exists.
+    #[error("{what} is {found}, above the limit of {limit}")]
+    LimitExceeded {
+        /// What is too large, e.g. `"condition nesting depth"`.
+        what: String,
+        /// The largest value allowed.
+        limit: u64,
+        /// The value the input asks for (saturated at `u64::MAX`).
+        found: u64,
+    },
+
+    /// A count or sum no longer fits its type (merging states whose counts add past 2^64 − 1, say). Nothing
+    /// is wrapped or saturated silently.
+    #[error("overflow: {what}")]
+    Overflow {
+        /// What overflowed, e.g. `"merged response count exceeds 2^64 - 1"`.
+        what: String,
+    },
 }
 
 impl CxError {
@@ -251,6 +272,20 @@ impl CxError {
                 found,
             })
         }
+    }
+
+    /// Shorthand for [`CxError::LimitExceeded`]; `found` saturates at `u64::MAX`.
+    pub fn limit(what: impl Into<String>, limit: u64, found: impl TryInto<u64>) -> Self {
+        CxError::LimitExceeded {
+            what: what.into(),
+            limit,
+            found: found.try_into().unwrap_or(u64::MAX),
+        }
+    }
+
+    /// Shorthand for [`CxError::Overflow`].
+    pub fn overflow(what: impl Into<String>) -> Self {
+        CxError::Overflow { what: what.into() }
     }
 
     /// Shorthand for [`CxError::EmptyInput`].

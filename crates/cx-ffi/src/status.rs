@@ -46,6 +46,11 @@ pub enum cx_status {
     UnknownLabel = 210,
     /// A regression design is rank-deficient (the message names the column).
     RankDeficient = 211,
+    /// An input exceeds one of cx's resource limits (nesting depth, periods × points, evaluation days); the
+    /// message names the limit.
+    LimitExceeded = 212,
+    /// A count or sum no longer fits its type (merged counts past 2^64 − 1).
+    Overflow = 213,
 
     // 300s: bad configuration or arguments.
     /// A configuration (metric spec, stored state) is malformed or inconsistent.
@@ -94,6 +99,8 @@ impl cx_status {
             CxError::Cycle { .. } => cx_status::Cycle,
             CxError::UnknownLabel { .. } => cx_status::UnknownLabel,
             CxError::RankDeficient { .. } => cx_status::RankDeficient,
+            CxError::LimitExceeded { .. } => cx_status::LimitExceeded,
+            CxError::Overflow { .. } => cx_status::Overflow,
         }
     }
 }

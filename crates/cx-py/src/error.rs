@@ -27,6 +27,7 @@ fn class_of(e: &CxError) -> (&'static str, Option<usize>) {
         CxError::EmptyInput { .. } | CxError::ZeroTotalWeight { .. } => ("EmptyInputError", None),
         CxError::InsufficientData { .. } | CxError::RankDeficient { .. } => ("InsufficientDataError", None),
         CxError::MethodNotApplicable { .. } => ("NotApplicableError", None),
+        CxError::LimitExceeded { .. } | CxError::Overflow { .. } => ("LimitExceededError", None),
         CxError::IncompatibleHistograms { .. } => ("IncompatibleError", None),
     }
 }
@@ -54,6 +55,8 @@ fn kind_of(e: &CxError) -> &'static str {
         CxError::Cycle { .. } => "Cycle",
         CxError::UnknownLabel { .. } => "UnknownLabel",
         CxError::RankDeficient { .. } => "RankDeficient",
+        CxError::LimitExceeded { .. } => "LimitExceeded",
+        CxError::Overflow { .. } => "Overflow",
     }
 }
 
@@ -180,6 +183,8 @@ fn samples() -> Vec<CxError> {
             column: "delivery: high".into(),
             reason: s(),
         },
+        CxError::limit("condition nesting depth", 256, 10_000u64),
+        CxError::overflow("merged response count exceeds 2^64 - 1"),
     ]
 }
 

@@ -27,6 +27,8 @@ EXPECTED = {
     "Cycle": cx.ConfigError,
     "UnknownLabel": cx.InvalidInputError,
     "RankDeficient": cx.InsufficientDataError,
+    "LimitExceeded": cx.LimitExceededError,
+    "Overflow": cx.LimitExceededError,
 }
 
 

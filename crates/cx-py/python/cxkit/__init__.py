@@ -22,6 +22,7 @@ from cxkit.errors import (
     CxError,
     EmptyInputError,
     IncompatibleError,
+    LimitExceededError,
     InsufficientDataError,
     InvalidArgumentError,
     InvalidInputError,
@@ -82,6 +83,7 @@ __all__ = [
     "InsufficientDataError",
     "NotApplicableError",
     "IncompatibleError",
+    "LimitExceededError",
     # two factors
     "kano",
     "kano_summary",

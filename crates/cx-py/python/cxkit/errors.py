@@ -26,6 +26,7 @@ __all__ = [
     "InsufficientDataError",
     "NotApplicableError",
     "IncompatibleError",
+    "LimitExceededError",
 ]
 
 
@@ -63,3 +64,8 @@ class NotApplicableError(CxError, ValueError):
 
 class IncompatibleError(CxError, ValueError):
     """Two accumulators of different metrics or scales merged or compared."""
+
+
+class LimitExceededError(CxError, ValueError):
+    """An input beyond one of cx's resource limits (a condition nested too deeply, too many periods × points,
+    too many evaluation days), or counts that no longer fit in 64 bits. The message names the limit."""
