@@ -83,26 +83,36 @@ impl CompareMethod {
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct Comparison {
     /// Observed A − B (points, percent or scale units).
+    #[serde(with = "crate::serde_util::nan_as_null")]
     pub delta: f64,
     /// Standard error of the difference.
+    #[serde(with = "crate::serde_util::nan_as_null")]
     pub se: f64,
     /// z statistic (t for Welch).
+    #[serde(with = "crate::serde_util::nan_as_null")]
     pub statistic: f64,
     /// Degrees of freedom when the statistic is t.
+    #[serde(with = "crate::serde_util::option_nan_as_null")]
     pub df: Option<f64>,
     /// Two-sided p-value.
+    #[serde(with = "crate::serde_util::nan_as_null")]
     pub p_value: f64,
     /// Lower confidence limit of A − B.
+    #[serde(with = "crate::serde_util::nan_as_null")]
     pub ci_low: f64,
     /// Upper confidence limit of A − B.
+    #[serde(with = "crate::serde_util::nan_as_null")]
     pub ci_high: f64,
     /// Confidence level.
+    #[serde(with = "crate::serde_util::nan_as_null")]
     pub level: f64,
     /// The method used.
     pub method: CompareMethod,
     /// Estimate of A.
+    #[serde(with = "crate::serde_util::nan_as_null")]
     pub value_a: f64,
     /// Estimate of B.
+    #[serde(with = "crate::serde_util::nan_as_null")]
     pub value_b: f64,
     /// Responses in A.
     pub n_a: u64,
@@ -251,20 +261,28 @@ fn successes(s: &Summary) -> (f64, f64) {
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct PairedComparison {
     /// Mean of post − pre per respondent (points, percent or scale units).
+    #[serde(with = "crate::serde_util::nan_as_null")]
     pub delta: f64,
     /// Standard error of that mean.
+    #[serde(with = "crate::serde_util::nan_as_null")]
     pub se: f64,
     /// t statistic.
+    #[serde(with = "crate::serde_util::nan_as_null")]
     pub t: f64,
     /// Degrees of freedom, pairs − 1.
+    #[serde(with = "crate::serde_util::nan_as_null")]
     pub df: f64,
     /// Two-sided p-value.
+    #[serde(with = "crate::serde_util::nan_as_null")]
     pub p_value: f64,
     /// Lower confidence limit.
+    #[serde(with = "crate::serde_util::nan_as_null")]
     pub ci_low: f64,
     /// Upper confidence limit.
+    #[serde(with = "crate::serde_util::nan_as_null")]
     pub ci_high: f64,
     /// Confidence level.
+    #[serde(with = "crate::serde_util::nan_as_null")]
     pub level: f64,
     /// Complete pairs used.
     pub n_pairs: u64,

@@ -37,10 +37,13 @@ impl Default for EstimateOptions {
 #[derive(Debug, Clone, Copy, PartialEq, Serialize, Deserialize)]
 pub struct Shares {
     /// Unfavourable share (detractors), `None` if the metric defines no negative category.
+    #[serde(with = "crate::serde_util::option_nan_as_null")]
     pub negative: Option<f64>,
     /// Neither favourable nor unfavourable (passives).
+    #[serde(with = "crate::serde_util::nan_as_null")]
     pub neutral: f64,
     /// Favourable share (promoters, satisfied, agree).
+    #[serde(with = "crate::serde_util::nan_as_null")]
     pub positive: f64,
 }
 
@@ -63,27 +66,33 @@ pub struct Estimate {
     /// How responses became the value.
     pub scoring: Scoring,
     /// NPS / net in points (−100..100), top-box in percent, mean on the scale.
+    #[serde(with = "crate::serde_util::nan_as_null")]
     pub value: f64,
     /// Standard error, in the unit of `value`; NaN when undefined (a weighted sample of one response).
     #[serde(with = "crate::serde_util::nan_as_null")]
     pub se: f64,
     /// Lower confidence limit, in the unit of `value`.
+    #[serde(with = "crate::serde_util::nan_as_null")]
     pub ci_low: f64,
     /// Upper confidence limit, in the unit of `value`.
+    #[serde(with = "crate::serde_util::nan_as_null")]
     pub ci_high: f64,
     /// Confidence level of the interval.
+    #[serde(with = "crate::serde_util::nan_as_null")]
     pub level: f64,
     /// The interval method used.
     pub method: IntervalMethod,
     /// Responses counted (not missing), unweighted.
     pub n: u64,
     /// Kish effective sample size; equals `n` when unweighted.
+    #[serde(with = "crate::serde_util::nan_as_null")]
     pub n_effective: f64,
     /// Missing responses skipped.
     pub n_missing: u64,
     /// Whether weights other than 1 went in.
     pub weighted: bool,
     /// Kish design effect n / n_eff (1 when unweighted).
+    #[serde(with = "crate::serde_util::nan_as_null")]
     pub design_effect: f64,
     /// Category shares in percent (weighted when the data are).
     pub shares: Shares,
