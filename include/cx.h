@@ -546,10 +546,6 @@ const char *cx_version(void);
 // `buf` writable for `buf_len` bytes or NULL; `written` writable or NULL.
 cx_status cx_last_error_message(char *buf, size_t buf_len, size_t *written);
 
-// Panics inside the boundary and so returns `CX_STATUS_PANIC`: lets a binding test its handling of that
-// status. Never needed otherwise.
-cx_status cx_debug_panic(void);
-
 // The default tolerances (0.10, 0.25).
 struct cx_goal_tolerances cx_goal_tolerances_default(void);
 
@@ -687,7 +683,8 @@ cx_status cx_scorecard_measure_count(const struct cx_scorecard *card, size_t *ou
 // values (NaN = missing); `ages` is NULL or one pointer per measure (NULL = no ages); `previous` is NULL or
 // `n_accounts` previous scores. Outputs, each for `out_len >= n_accounts` accounts: `scores` (NaN =
 // insufficient data), `bands` (band index, 0 = worst, -1 = none), `coverage` (0–1); `bands` and `coverage` may be
-// NULL if not wanted.
+// NULL if not wanted. Every output given is checked (alignment, size) before the work starts, and the three are
+// written only when the whole call succeeds.
 //
 // # Safety
 // Pointers valid as described; outputs writable for `out_len` elements.
@@ -864,7 +861,8 @@ void cx_roadmap_free(struct cx_roadmap *roadmap);
 // `n_steps` step event codes, each conversion within `window` of the entry event. `mode` is a `cx_funnel_mode`.
 // `as_of` NULL: no censoring; otherwise accounts still inside their window at `*as_of` are in progress, and an
 // event after it is `CX_STATUS_INVALID_ARGUMENT`. Writes `n_steps` steps to `out` (`out_len` ≥ `n_steps`, else
-// `CX_STATUS_BUFFER_TOO_SMALL`) and the number of distinct accounts to `n_accounts` (NULL to skip).
+// `CX_STATUS_BUFFER_TOO_SMALL`) and the number of distinct accounts to `n_accounts` (NULL to skip). Both
+// outputs are checked (alignment, size) before the work starts and written only on success.
 //
 // # Safety
 // Arrays readable for their lengths (NULL with length 0); `as_of` NULL or readable; `out` writable for

@@ -2,13 +2,15 @@
 # The C library end to end: builds libcx (static and shared), generates the test vectors from tests/data,
 # compiles the C tests with -std=c11 -Wall -Wextra -Wpedantic -Werror and runs them plain, under ASan+UBSan and
 # under valgrind (zero errors, zero leaks); checks that include/cx.h compiles alone as C++; builds and runs
-# examples/c/nps.c. Called by scripts/test.sh.
+# examples/c/nps.c. Called by scripts/test.sh. The library is built with the cargo feature `test-hooks`, which
+# adds the test-only export `cx_debug_panic` (absent from include/cx.h and from a normal build).
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
 out=target/c-tests
 mkdir -p "$out"
-cargo build --quiet --release -p cx-ffi
+# `test-hooks` adds the test-only export cx_debug_panic (not in cx.h, not in a normal build's ABI).
+cargo build --quiet --release -p cx-ffi --features test-hooks
 lib=target/release
 python3 crates/cx-ffi/tests/c/gen_vectors.py "$out/vectors.h"
 

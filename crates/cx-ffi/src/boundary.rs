@@ -1,11 +1,19 @@
-//! The one boundary every export goes through: panics are caught, errors become a status plus a thread-local
-//! message, and raw pointers become references and slices only after they are checked.
+//! The one boundary every export goes through: panics are caught (and print nothing), errors become a status
+//! plus a thread-local message, and raw pointers become references and slices only after they are checked.
+//!
+//! The pointer rules, applied by the helpers below and nowhere else: an input array's length is checked against
+//! the largest array of its type (`isize::MAX` bytes) before a slice is made, so a stray length is
+//! `CX_STATUS_INVALID_ARGUMENT` naming the argument instead of a read out of bounds; every pointer, input or
+//! output, is checked for NULL and alignment before the work starts; outputs are written only after everything
+//! that can fail has succeeded; and a message is built from names and numbers the caller passed, never from
+//! memory read through a pointer that was not checked.
 
 use crate::status::cx_status;
 use cx_core::CxError;
-use std::cell::RefCell;
+use std::cell::{Cell, RefCell};
 use std::ffi::c_char;
 use std::panic::{AssertUnwindSafe, catch_unwind};
+use std::sync::Once;
 
 /// Why an export failed.
 #[derive(Debug)]
@@ -24,6 +32,8 @@ pub enum FfiError {
         needed: usize,
         given: usize,
     },
+    /// A length larger than any array of the element type can be (more than `isize::MAX` bytes).
+    TooLong { name: &'static str, len: usize, max: usize },
 }
 
 impl From<CxError> for FfiError {
@@ -40,6 +50,7 @@ impl FfiError {
             FfiError::Misaligned(_) => cx_status::MisalignedPointer,
             FfiError::Utf8 { .. } => cx_status::InvalidUtf8,
             FfiError::TooSmall { .. } => cx_status::BufferTooSmall,
+            FfiError::TooLong { .. } => cx_status::InvalidArgument,
         }
     }
 
@@ -53,6 +64,9 @@ impl FfiError {
             }
             FfiError::TooSmall { name, needed, given } => {
                 format!("`{name}` holds {given} but {needed} are needed")
+            }
+            FfiError::TooLong { name, len, max } => {
+                format!("the length of `{name}` is {len}, more than any array of its type can hold ({max})")
             }
         }
     }
@@ -74,9 +88,64 @@ pub fn last_error() -> String {
     LAST_ERROR.with(|m| m.borrow().clone())
 }
 
-/// Runs an export body: `Ok` → `CX_STATUS_OK`; an error → its status and message; a panic → `CX_STATUS_PANIC`.
+thread_local! {
+    /// How many cx exports are running on this thread (more than one only if an export calls another).
+    static INSIDE: Cell<u32> = const { Cell::new(0) };
+    /// Where the last contained panic of this thread happened, recorded by the quiet hook.
+    static PANIC_LOCATION: RefCell<Option<String>> = const { RefCell::new(None) };
+}
+
+static QUIET_HOOK: Once = Once::new();
+
+/// Installs, once per process, a panic hook that keeps panics inside cx exports quiet: the host owns its stderr,
+/// and the panic is reported through the status and the last-error message instead. A panic anywhere else (the
+/// host's own Rust code, other threads outside a cx call) goes to the hook that was installed before, so the
+/// host's panic reporting is unchanged. A host that installs its own hook later replaces this one, and then cx
+/// panics are reported by the host's hook as well; the status is `CX_STATUS_PANIC` either way.
+fn install_quiet_hook() {
+    // `take_hook` and `set_hook` panic when called on a panicking thread (an export called from a destructor
+    // during unwinding); such a call leaves the hook as it is.
+    if std::thread::panicking() {
+        return;
+    }
+    QUIET_HOOK.call_once(|| {
+        let previous = std::panic::take_hook();
+        std::panic::set_hook(Box::new(move |info| {
+            // `try_with`: a panic while the thread's locals are torn down is not inside an export.
+            if INSIDE.try_with(Cell::get).unwrap_or(0) > 0 {
+                let location = info.location().map(|l| format!("{}:{}", l.file(), l.line()));
+                let _ = PANIC_LOCATION.try_with(|p| *p.borrow_mut() = location);
+            } else {
+                previous(info);
+            }
+        }));
+    });
+}
+
+/// Runs `f` with panics caught and kept quiet (see [`install_quiet_hook`]); `Err` carries the panic's message
+/// and location.
+pub(crate) fn contained<T>(f: impl FnOnce() -> T) -> Result<T, String> {
+    install_quiet_hook();
+    INSIDE.with(|n| n.set(n.get() + 1));
+    let result = catch_unwind(AssertUnwindSafe(f));
+    INSIDE.with(|n| n.set(n.get() - 1));
+    result.map_err(|panic| {
+        let what = panic
+            .downcast_ref::<&str>()
+            .map(|s| (*s).to_string())
+            .or_else(|| panic.downcast_ref::<String>().cloned())
+            .unwrap_or_else(|| "unknown panic".into());
+        match PANIC_LOCATION.with(|p| p.borrow_mut().take()) {
+            Some(at) => format!("{what} (at {at})"),
+            None => what,
+        }
+    })
+}
+
+/// Runs an export body: `Ok` → `CX_STATUS_OK`; an error → its status and message; a panic → `CX_STATUS_PANIC`,
+/// with the panic's message and location in the last-error message and nothing printed to stderr.
 pub fn boundary(body: impl FnOnce() -> FfiResult) -> cx_status {
-    match catch_unwind(AssertUnwindSafe(body)) {
+    match contained(body) {
         Ok(Ok(())) => {
             set_last_error(String::new());
             cx_status::Ok
@@ -85,15 +154,27 @@ pub fn boundary(body: impl FnOnce() -> FfiResult) -> cx_status {
             set_last_error(e.message());
             e.status()
         }
-        Err(panic) => {
-            let what = panic
-                .downcast_ref::<&str>()
-                .map(|s| (*s).to_string())
-                .or_else(|| panic.downcast_ref::<String>().cloned())
-                .unwrap_or_else(|| "unknown panic".into());
-            set_last_error(format!("internal error (panic): {what}"));
+        Err(what) => {
+            set_last_error(format!(
+                "internal error (panic) in cx: {what}; this is a bug in cx, please report it"
+            ));
             cx_status::Panic
         }
+    }
+}
+
+/// The largest length an array of `T` can have: `isize::MAX` bytes, the bound of `slice::from_raw_parts`.
+fn max_len<T>() -> usize {
+    isize::MAX as usize / size_of::<T>().max(1)
+}
+
+/// Checks a caller-given length against [`max_len`] before it is used to make a slice or write.
+pub fn check_len<T>(len: usize, name: &'static str) -> FfiResult {
+    let max = max_len::<T>();
+    if len > max {
+        Err(FfiError::TooLong { name, len, max })
+    } else {
+        Ok(())
     }
 }
 
@@ -114,7 +195,9 @@ pub unsafe fn slice<'a, T>(ptr: *const T, len: usize, name: &'static str) -> Ffi
         return if len == 0 { Ok(&[]) } else { Err(FfiError::Null(name)) };
     }
     check_aligned(ptr, name)?;
-    // SAFETY: non-NULL and aligned (checked); the caller guarantees `len` valid elements for 'a.
+    check_len::<T>(len, name)?;
+    // SAFETY: non-NULL and aligned, `len` within the bound of `from_raw_parts` (checked); the caller guarantees
+    // `len` valid elements for 'a.
     Ok(unsafe { std::slice::from_raw_parts(ptr, len) })
 }
 
@@ -178,6 +261,30 @@ pub fn check_out<T>(ptr: *mut T, name: &'static str) -> FfiResult {
         return Err(FfiError::Null(name));
     }
     check_aligned(ptr, name)
+}
+
+/// Checks an output array before the work starts: `ptr` non-NULL and aligned, and `len` (what the caller says
+/// it holds) at least `needed` (what will be written), which must itself be a possible array length.
+pub fn check_out_array<T>(ptr: *mut T, len: usize, needed: usize, name: &'static str) -> FfiResult {
+    check_out(ptr, name)?;
+    check_len::<T>(needed, name)?;
+    if len < needed {
+        return Err(FfiError::TooSmall {
+            name,
+            needed,
+            given: len,
+        });
+    }
+    Ok(())
+}
+
+/// Writes `values` to the output array `ptr`, once the result is ready.
+///
+/// # Safety
+/// `ptr` passed [`check_out_array`] with `needed >= values.len()`, and is writable for that many elements.
+pub unsafe fn write_array<T: Copy>(ptr: *mut T, values: &[T]) {
+    // SAFETY: the caller's contract; `values` is our own allocation, so the two cannot overlap.
+    unsafe { std::ptr::copy_nonoverlapping(values.as_ptr(), ptr, values.len()) }
 }
 
 /// Copies `bytes` into the caller's buffer `(buf, len)`. `*written` (if not NULL) receives the number of bytes

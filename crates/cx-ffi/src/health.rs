@@ -1,7 +1,9 @@
 //! Health scoring from C: a scorecard handle from JSON, batch scoring of columns into caller buffers, one
 //! account's explanation as JSON, and validation against churn.
 
-use crate::boundary::{FfiError, FfiResult, boundary, check_out, copy_out, reference, slice, utf8, write};
+use crate::boundary::{
+    FfiResult, boundary, check_out, check_out_array, copy_out, reference, slice, utf8, write, write_array,
+};
 use crate::status::cx_status;
 use cx_core::health::{Columns, Scorecard, Scorer, validate_scores};
 use std::ffi::c_char;
@@ -125,7 +127,8 @@ pub unsafe extern "C" fn cx_scorecard_measure_count(card: *const cx_scorecard, o
 /// values (NaN = missing); `ages` is NULL or one pointer per measure (NULL = no ages); `previous` is NULL or
 /// `n_accounts` previous scores. Outputs, each for `out_len >= n_accounts` accounts: `scores` (NaN =
 /// insufficient data), `bands` (band index, 0 = worst, -1 = none), `coverage` (0–1); `bands` and `coverage` may be
-/// NULL if not wanted.
+/// NULL if not wanted. Every output given is checked (alignment, size) before the work starts, and the three are
+/// written only when the whole call succeeds.
 ///
 /// # Safety
 /// Pointers valid as described; outputs writable for `out_len` elements.
@@ -143,13 +146,12 @@ pub unsafe extern "C" fn cx_scorecard_score(
     out_len: usize,
 ) -> cx_status {
     boundary(|| {
-        check_out(scores, "scores")?;
-        if out_len < n_accounts {
-            return Err(FfiError::TooSmall {
-                name: "scores",
-                needed: n_accounts,
-                given: out_len,
-            });
+        check_out_array(scores, out_len, n_accounts, "scores")?;
+        if !bands.is_null() {
+            check_out_array(bands, out_len, n_accounts, "bands")?;
+        }
+        if !coverage.is_null() {
+            check_out_array(coverage, out_len, n_accounts, "coverage")?;
         }
         // SAFETY: the caller's contract, for each argument.
         let (s, cols, prev) = unsafe {
@@ -160,16 +162,24 @@ pub unsafe extern "C" fn cx_scorecard_score(
             )
         };
         let batch = s.score(&cols, prev)?;
-        // SAFETY: each output is writable for out_len >= n_accounts elements (checked or caller's contract).
+        // The batch has one row per account (no measure columns would give none): write only what it holds,
+        // and only if that is every account.
+        for (what, len) in [
+            ("scores", batch.score.len()),
+            ("bands", batch.band.len()),
+            ("coverage", batch.coverage.len()),
+        ] {
+            cx_core::CxError::check_len(what, n_accounts, len)?;
+        }
+        let band_codes: Vec<i32> = batch.band.iter().map(|b| b.map_or(-1, |b| b as i32)).collect();
+        // SAFETY: each output given passed `check_out_array` for `n_accounts` elements, the length of each row.
         unsafe {
-            std::ptr::copy_nonoverlapping(batch.score.as_ptr(), scores, n_accounts);
+            write_array(scores, &batch.score);
             if !bands.is_null() {
-                for (i, b) in batch.band.iter().enumerate() {
-                    bands.add(i).write(b.map_or(-1, |b| b as i32));
-                }
+                write_array(bands, &band_codes);
             }
             if !coverage.is_null() {
-                std::ptr::copy_nonoverlapping(batch.coverage.as_ptr(), coverage, n_accounts);
+                write_array(coverage, &batch.coverage);
             }
         }
         Ok(())

@@ -149,6 +149,13 @@ pub unsafe extern "C" fn cx_histogram_counts(h: *const cx_histogram, n: *mut u64
     boundary(|| {
         // SAFETY: the caller's contract.
         let h = unsafe { handle(h, "h") }?;
+        // Both outputs are checked first, so neither is written when the other is unusable.
+        if !n.is_null() {
+            check_out(n, "n")?;
+        }
+        if !n_missing.is_null() {
+            check_out(n_missing, "n_missing")?;
+        }
         let (count, missing) = {
             let acc = h.lock();
             (acc.histogram().n(), acc.histogram().n_missing())

@@ -4,7 +4,8 @@
 //! days since 1970-01-01.
 
 use crate::boundary::{
-    FfiError, FfiResult, boundary, check_out, json_out, optional_slice, reference, slice, utf8, write,
+    FfiResult, boundary, check_out, check_out_array, json_out, optional_slice, reference, slice, utf8, write,
+    write_array,
 };
 use crate::codes;
 use crate::status::cx_status;
@@ -181,7 +182,8 @@ pub unsafe extern "C" fn cx_roadmap_free(roadmap: *mut cx_roadmap) {
 /// `n_steps` step event codes, each conversion within `window` of the entry event. `mode` is a `cx_funnel_mode`.
 /// `as_of` NULL: no censoring; otherwise accounts still inside their window at `*as_of` are in progress, and an
 /// event after it is `CX_STATUS_INVALID_ARGUMENT`. Writes `n_steps` steps to `out` (`out_len` ≥ `n_steps`, else
-/// `CX_STATUS_BUFFER_TOO_SMALL`) and the number of distinct accounts to `n_accounts` (NULL to skip).
+/// `CX_STATUS_BUFFER_TOO_SMALL`) and the number of distinct accounts to `n_accounts` (NULL to skip). Both
+/// outputs are checked (alignment, size) before the work starts and written only on success.
 ///
 /// # Safety
 /// Arrays readable for their lengths (NULL with length 0); `as_of` NULL or readable; `out` writable for
@@ -212,16 +214,16 @@ pub unsafe extern "C" fn cx_funnel(
                 optional_slice(as_of, 1, "as_of")?,
             )
         };
-        if out_len < n_steps || out.is_null() {
-            return Err(FfiError::TooSmall {
-                name: "out",
-                needed: n_steps,
-                given: if out.is_null() { 0 } else { out_len },
-            });
+        // Every output is checked before the work, so nothing is written unless the whole call succeeds.
+        check_out_array(out, out_len, n_steps, "out")?;
+        if !n_accounts.is_null() {
+            check_out(n_accounts, "n_accounts")?;
         }
         let result = funnel(a, e, t, &codes::funnel_spec(s, window, mode, as_of)?)?;
-        for (i, step) in result.steps.iter().enumerate() {
-            let value = cx_funnel_step {
+        let rows: Vec<cx_funnel_step> = result
+            .steps
+            .iter()
+            .map(|step| cx_funnel_step {
                 reached: step.reached,
                 in_progress: step.in_progress,
                 dropped: step.dropped,
@@ -229,13 +231,16 @@ pub unsafe extern "C" fn cx_funnel(
                 conversion_from_entry: step.conversion_from_entry,
                 time_to_convert_p50: step.time_to_convert_p50,
                 time_to_convert_p90: step.time_to_convert_p90,
-            };
-            // SAFETY: `out` is writable for `out_len >= n_steps` elements.
-            unsafe { out.add(i).write(value) };
-        }
-        if !n_accounts.is_null() {
-            // SAFETY: non-NULL, writable per the caller.
-            unsafe { write(n_accounts, result.n_accounts, "n_accounts") }?;
+            })
+            .collect();
+        // One row per step: anything else is a bug, reported before a row is written.
+        cx_core::CxError::check_len("funnel steps", n_steps, rows.len())?;
+        // SAFETY: `out` passed `check_out_array` for `n_steps == rows.len()` rows; `n_accounts` was checked.
+        unsafe {
+            write_array(out, &rows);
+            if !n_accounts.is_null() {
+                write(n_accounts, result.n_accounts, "n_accounts")?;
+            }
         }
         Ok(())
     })

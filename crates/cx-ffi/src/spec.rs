@@ -1,6 +1,6 @@
 //! `cx_metric_spec`: an immutable metric spec handle, from a preset name or JSON text.
 
-use crate::boundary::{FfiResult, boundary, copy_out, reference, utf8, write};
+use crate::boundary::{FfiResult, boundary, check_out, copy_out, reference, utf8, write};
 use crate::status::cx_status;
 use cx_core::survey::MetricSpec;
 use std::ffi::c_char;
@@ -37,6 +37,8 @@ pub unsafe extern "C" fn cx_metric_spec_preset(
     out: *mut *mut cx_metric_spec,
 ) -> cx_status {
     boundary(|| {
+        // Checked first: a handle made for an unusable `out` would leak.
+        check_out(out, "out")?;
         // SAFETY: the caller's contract.
         let name = unsafe { utf8(name, name_len, "name") }?;
         let spec = MetricSpec::from_preset(name)?;
@@ -56,6 +58,8 @@ pub unsafe extern "C" fn cx_metric_spec_from_json(
     out: *mut *mut cx_metric_spec,
 ) -> cx_status {
     boundary(|| {
+        // Checked first: a handle made for an unusable `out` would leak.
+        check_out(out, "out")?;
         // SAFETY: the caller's contract.
         let json = unsafe { utf8(json, json_len, "json") }?;
         let spec = MetricSpec::from_json(json)?;

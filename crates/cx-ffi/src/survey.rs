@@ -1,6 +1,8 @@
 //! Survey scoring: estimates from arrays and counts, two-sample comparisons, grouped scoring into caller buffers.
 
-use crate::boundary::{FfiResult, boundary, check_out, optional_slice, reference, slice, write};
+use crate::boundary::{
+    FfiResult, boundary, check_out, check_out_array, optional_slice, reference, slice, write, write_array,
+};
 use crate::codes;
 use crate::spec::{cx_metric_spec, spec_arg};
 use crate::status::cx_status;
@@ -478,14 +480,7 @@ pub unsafe extern "C" fn cx_score_by(
     out_len: usize,
 ) -> cx_status {
     boundary(|| {
-        check_out(out, "out")?;
-        if out_len < n_groups {
-            return Err(crate::boundary::FfiError::TooSmall {
-                name: "out",
-                needed: n_groups,
-                given: out_len,
-            });
-        }
+        check_out_array(out, out_len, n_groups, "out")?;
         // SAFETY: the caller's contract, for each argument.
         let (spec, scores, group_codes, weights) = unsafe {
             (
@@ -541,9 +536,8 @@ pub unsafe extern "C" fn cx_score_by(
                 row.significant = r.significant.unwrap_or(false);
             }
         }
-        // SAFETY: `out` is writable for `out_len >= n_groups` rows (checked non-NULL and aligned above);
-        // the rows are plain data.
-        unsafe { std::ptr::copy_nonoverlapping(rows.as_ptr(), out, n_groups) };
+        // SAFETY: `out` passed `check_out_array` for `n_groups` rows, which is `rows.len()`.
+        unsafe { write_array(out, &rows) };
         Ok(())
     })
 }

@@ -3,13 +3,19 @@
  * every status code provoked. Built by scripts/test_c.sh with -std=c11 -Wall -Wextra -Wpedantic -Werror, run
  * plain, under ASan+UBSan and under valgrind. Exit status 0 only if every check passed.
  */
+#define _POSIX_C_SOURCE 200809L /* dup, dup2, fileno: the panic test captures stderr */
 #include <math.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 #include "cx.h"
 #include "vectors.h"
+
+/* Test-only export, outside cx.h and the public ABI: built only with the cargo feature `test-hooks`, which
+ * scripts/test_c.sh enables. */
+cx_status cx_debug_panic(void);
 
 static int failures = 0;
 static int checks = 0;
@@ -352,8 +358,27 @@ static void test_every_status(void) {
     const double *misaligned = (const double *)((const char *)scores + 1);
     CHECK(cx_nps(misaligned, 1, NULL, 0, NULL, &e) == CX_STATUS_MISALIGNED_POINTER, "misaligned");
 
-    CHECK(cx_debug_panic() == CX_STATUS_PANIC, "panic becomes a status");
-    CHECK(strstr(last_error(), "panic") != NULL, "panic message: %s", last_error());
+    /* A contained panic becomes a status and a message, and prints nothing on the host's stderr (captured in a
+     * temporary file for the call). */
+    fflush(stderr);
+    FILE *capture = tmpfile();
+    CHECK(capture != NULL, "tmpfile");
+    int saved = dup(fileno(stderr));
+    CHECK(capture != NULL && saved >= 0 && dup2(fileno(capture), fileno(stderr)) >= 0, "redirect stderr");
+    cx_status panicked = cx_debug_panic();
+    fflush(stderr);
+    dup2(saved, fileno(stderr));
+    close(saved);
+    long printed = -1;
+    if (capture != NULL) {
+        fseek(capture, 0, SEEK_END);
+        printed = ftell(capture);
+        fclose(capture);
+    }
+    CHECK(panicked == CX_STATUS_PANIC, "panic becomes a status");
+    CHECK(printed == 0, "a contained panic printed %ld bytes to stderr", printed);
+    CHECK(strstr(last_error(), "panic") != NULL && strstr(last_error(), "cx_debug_panic was called") != NULL,
+          "panic message: %s", last_error());
     /* The library works normally after a caught panic, and success clears the message. */
     CHECK(cx_nps(scores, 2, NULL, 0, NULL, &e) == CX_STATUS_OK && e.value == 100.0, "after panic");
     CHECK(strcmp(last_error(), "") == 0, "success clears the message");
@@ -415,6 +440,30 @@ static void test_health(void) {
           "scores buffer too small");
     CHECK(cx_scorecard_validate(card, scores, H_CHURNED, H_ACCOUNTS, "blue", 4, &v) == CX_STATUS_UNKNOWN_NAME,
           "unknown band");
+
+    /* Every output is checked before the work: misaligned `bands` or `coverage` is an error and nothing is
+     * written, not even `scores`. */
+    static double fresh[H_ACCOUNTS];
+    static uint64_t raw[H_ACCOUNTS + 1];
+    for (size_t i = 0; i < H_ACCOUNTS; i++) fresh[i] = -1.0;
+    int32_t *odd_bands = (int32_t *)((char *)raw + 1);
+    double *odd_coverage = (double *)((char *)raw + 1);
+    CHECK(cx_scorecard_score(card, H_VALUES, NULL, H_MEASURES, H_ACCOUNTS, NULL, fresh, odd_bands, NULL,
+                             H_ACCOUNTS) == CX_STATUS_MISALIGNED_POINTER &&
+              strstr(last_error(), "bands") != NULL,
+          "misaligned bands: %s", last_error());
+    CHECK(cx_scorecard_score(card, H_VALUES, NULL, H_MEASURES, H_ACCOUNTS, NULL, fresh, NULL, odd_coverage,
+                             H_ACCOUNTS) == CX_STATUS_MISALIGNED_POINTER &&
+              strstr(last_error(), "coverage") != NULL,
+          "misaligned coverage: %s", last_error());
+    bool untouched = true;
+    for (size_t i = 0; i < H_ACCOUNTS; i++) untouched = untouched && fresh[i] == -1.0;
+    for (size_t i = 0; i <= H_ACCOUNTS; i++) untouched = untouched && raw[i] == 0;
+    CHECK(untouched, "nothing written when an output is unusable");
+    /* A length no array can have is refused before any read, naming the argument. */
+    CHECK(cx_scorecard_score(card, H_VALUES, NULL, H_MEASURES, SIZE_MAX / 4, NULL, fresh, NULL, NULL, SIZE_MAX) ==
+              CX_STATUS_INVALID_ARGUMENT,
+          "impossible n_accounts: %s", last_error());
     cx_scorecard_free(card);
     cx_scorecard_free(NULL);
 }
@@ -755,6 +804,27 @@ static void test_journeys(void) {
     CHECK(cx_funnel(acc, ev, ts, 2, st2, 2, 10, CX_FUNNEL_MODE_STRICT, NULL, two, 2, NULL) == CX_STATUS_OK &&
               two[1].reached == 1 && two[1].time_to_convert_p50 == 5.0,
           "strict funnel");
+
+    /* Outputs are checked before the work and written only on success: a misaligned `out` or `n_accounts`
+     * leaves every output untouched. */
+    static uint64_t raw[1 + 2 * sizeof(cx_funnel_step) / sizeof(uint64_t)];
+    cx_funnel_step *odd_out = (cx_funnel_step *)((char *)raw + 1);
+    CHECK(cx_funnel(acc, ev, ts, 2, st2, 2, 10, 0, NULL, odd_out, 2, NULL) == CX_STATUS_MISALIGNED_POINTER,
+          "misaligned out: %s", last_error());
+    cx_funnel_step fresh[2] = {{0}, {0}};
+    uint64_t *odd_count = (uint64_t *)((char *)raw + 1);
+    CHECK(cx_funnel(acc, ev, ts, 2, st2, 2, 10, 0, NULL, fresh, 2, odd_count) == CX_STATUS_MISALIGNED_POINTER &&
+              fresh[0].reached == 0 && fresh[1].reached == 0,
+          "misaligned n_accounts: rows written before the failing output");
+    bool zero = true;
+    for (size_t i = 0; i < sizeof raw / sizeof raw[0]; i++) zero = zero && raw[i] == 0;
+    CHECK(zero, "nothing written through a misaligned output");
+    /* Lengths no array can have: refused before any read, naming the argument (and echoing no memory). */
+    CHECK(cx_funnel(acc, ev, ts, SIZE_MAX / 2, st2, 2, 10, 0, NULL, two, 2, NULL) == CX_STATUS_INVALID_ARGUMENT &&
+              strstr(last_error(), "`accounts`") != NULL,
+          "impossible n: %s", last_error());
+    CHECK(cx_funnel(acc, ev, ts, 2, st2, SIZE_MAX, 10, 0, NULL, two, SIZE_MAX, NULL) == CX_STATUS_INVALID_ARGUMENT,
+          "impossible n_steps: %s", last_error());
 }
 
 /* Partial states: built from C they are the core's bytes; any split merges back to one pass; results as JSON. */
