@@ -203,3 +203,17 @@ pub fn _sample_error(py: Python<'_>, kind: &str) -> PyResult<()> {
         None => Err(invalid_input(py, format!("no core error variant named {kind}"))),
     }
 }
+
+/// TEST-ONLY: panics inside the extension, so the tests can check that a panic reaches Python as
+/// `cxkit.errors.InternalError` (a `CxError`, caught by `except Exception`) and not as pyo3's `PanicException`
+/// (a `BaseException`). With `detached`, the panic happens in GIL-released work, as a core panic would; in a
+/// method when called through `_debug_panic_method`. Never useful otherwise.
+#[pyfunction]
+#[pyo3(signature = (detached=false))]
+pub fn _debug_panic(py: Python<'_>, detached: bool) -> PyResult<()> {
+    if detached {
+        py.detach(|| panic!("_debug_panic was called (GIL released)"))
+    } else {
+        panic!("_debug_panic was called")
+    }
+}

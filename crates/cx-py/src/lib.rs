@@ -35,6 +35,11 @@ pub(crate) fn threads() -> usize {
     std::thread::available_parallelism().map_or(1, std::num::NonZero::get)
 }
 
+/// pyo3's `PanicException` type, as raised for a panic in this module.
+fn py_panic_type(py: Python<'_>) -> Bound<'_, pyo3::types::PyType> {
+    py.get_type::<pyo3::panic::PanicException>()
+}
+
 /// The compiled extension module `cxkit._cxkit`.
 #[pymodule]
 fn _cxkit(m: &Bound<'_, PyModule>) -> PyResult<()> {
@@ -54,5 +59,9 @@ fn _cxkit(m: &Bound<'_, PyModule>) -> PyResult<()> {
     states::register(m)?;
     m.add_function(wrap_pyfunction!(error::_error_kinds, m)?)?;
     m.add_function(wrap_pyfunction!(error::_sample_error, m)?)?;
+    m.add_function(wrap_pyfunction!(error::_debug_panic, m)?)?;
+    // pyo3 turns a panic into this `BaseException` subclass; `cxkit.errors` converts it into `InternalError` at
+    // every entry point of this module (see `_contain_panics` there).
+    m.add("_PanicException", py_panic_type(m.py()))?;
     Ok(())
 }

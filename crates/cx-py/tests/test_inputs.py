@@ -131,6 +131,32 @@ def test_dates_in_every_form_agree():
     assert list(want["period"]) == ["2025-01", "2025-02", "2025-03", "2025-04"]
 
 
+def test_aware_instants_count_on_their_local_calendar_in_every_form():
+    """Issue 20 item 8: the same aware instants landed in January from a pandas Series (local calendar) and in
+    February from aware datetimes or ISO strings with offsets (UTC). Every form now reads its local date."""
+    local = ["2025-01-31 23:30", "2025-01-31 20:00", "2025-02-01 09:00"]  # New York wall times
+    scores = [10, 3, 9]
+    series = pd.Series(pd.to_datetime(local)).dt.tz_localize("America/New_York")  # 04:30, 01:00 UTC Feb 1
+    want = cx.trend(scores, np.array(["2025-01-31", "2025-01-31", "2025-02-01"], dtype="datetime64[D]"))
+    assert list(want["n"]) == [2, 1]
+    ny = dt.timezone(dt.timedelta(hours=-5))
+    forms = {
+        "series": series,
+        "index": pd.DatetimeIndex(series),
+        "timestamps": list(series),
+        "datetimes": [t.to_pydatetime() for t in series],
+        "fixed-offset datetimes": [dt.datetime.fromisoformat(d).replace(tzinfo=ny) for d in local],
+        "iso strings": [t.isoformat() for t in series],
+        "iso strings, compact offset": [d.replace(" ", "T") + "-0500" for d in local],
+        "object series": pd.Series(list(series), dtype=object),
+    }
+    for name, form in forms.items():
+        pd.testing.assert_frame_equal(cx.trend(scores, form), want, obj=name)
+    # Mixed offsets: each instant keeps its own calendar date (both are Jan 31 where they happened).
+    mixed = ["2025-01-31T23:30:00-05:00", "2025-01-31T08:00:00+09:00", "2025-02-01T00:00:00Z"]
+    assert list(cx.trend(scores, mixed)["n"]) == [2, 1]
+
+
 def test_bad_dates_name_their_index():
     with pytest.raises(cx.InvalidInputError, match="NaT at index 1") as info:
         cx.trend([10, 9], np.array(["2025-01-01", "NaT"], dtype="datetime64[D]"))

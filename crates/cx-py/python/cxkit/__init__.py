@@ -9,7 +9,14 @@ n, effective n, missing count and the method that produced it.
 (25.0, 8)
 """
 
+from cxkit import _cxkit
+from cxkit.errors import _contain_panics
+
+# First, before any module takes names from it: every entry point raises a panic as InternalError.
+_contain_panics(_cxkit)
+
 from cxkit._cxkit import (
+
     Comparison,
     Estimate,
     Histogram,
@@ -22,6 +29,7 @@ from cxkit.errors import (
     CxError,
     EmptyInputError,
     IncompatibleError,
+    InternalError,
     LimitExceededError,
     InsufficientDataError,
     InvalidArgumentError,
@@ -84,6 +92,7 @@ __all__ = [
     "NotApplicableError",
     "IncompatibleError",
     "LimitExceededError",
+    "InternalError",
     # two factors
     "kano",
     "kano_summary",

@@ -46,6 +46,8 @@ __all__ = [
     "validate_scores",
     "_error_kinds",
     "_sample_error",
+    "_debug_panic",
+    "_PanicException",
     "_GroupedState",
     "_FunnelState",
     "_ValidationState",
@@ -447,6 +449,9 @@ def _quarter_of(day: int, fiscal_start_month: int) -> Tuple[int, int]: ...
 def _fiscal_year_of(day: int, fiscal_start_month: int) -> Tuple[int, int]: ...
 def _error_kinds() -> List[str]: ...
 def _sample_error(kind: str) -> None: ...
+def _debug_panic(detached: bool = False) -> None: ...  # test-only: panics
+
+_PanicException: type[BaseException]
 
 # Partial states (cxkit.partial wraps them).
 @final

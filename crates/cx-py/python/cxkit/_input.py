@@ -7,6 +7,9 @@ become float64 with NaN, which the core counts as missing. Lists go through ``nu
 
 from __future__ import annotations
 
+import datetime
+import re
+
 from typing import Any, Optional, Tuple
 
 import numpy as np
@@ -145,12 +148,35 @@ def as_uint32(x: Any, name: str) -> np.ndarray:
     return arr.astype(np.uint32)
 
 
+def _local_date(v: Any) -> Any:
+    """One element on its own local calendar: an aware ``datetime`` (or pandas ``Timestamp``) loses its offset and
+    keeps its wall time; an ISO date-time string keeps the date it writes (with or without an offset); anything
+    else is left to numpy."""
+    if isinstance(v, datetime.datetime) and v.tzinfo is not None:
+        return v.replace(tzinfo=None)
+    if isinstance(v, str):
+        m = _ISO_DATE_TIME.match(v)
+        if m:
+            return m.group(1)
+    return v
+
+
+# A date followed by a time: its calendar date is the one written, whatever offset follows.
+_ISO_DATE_TIME = re.compile(r"\s*([+-]?\d{4,}-\d{2}-\d{2})[T ]")
+
+
 def as_days(x: Any, name: str = "dates") -> np.ndarray:
     """Dates as int64 days since 1970-01-01 (NaT stays as numpy's NaT value, which the core reports by index).
 
     Accepts numpy ``datetime64`` of any unit (times are floored to their day), ``datetime.date`` or
-    ``datetime.datetime`` objects, pandas timestamps (timezone-aware ones on their local calendar) and ISO
-    date strings.
+    ``datetime.datetime`` objects, pandas timestamps and ISO date or date-time strings.
+
+    Time zones: a timezone-aware instant counts on **its own local calendar**, the date a person there saw and
+    the one pandas shows: ``2025-01-31 23:30-05:00`` is January 31 (it is February 1 in UTC). The rule is the
+    same for every form: a pandas Series or index with a time zone, a list of aware ``datetime`` objects or
+    pandas ``Timestamp`` objects, and ISO strings with an offset (``Z``, ``+09:00``, ``-0500``); instants with mixed
+    offsets each keep their own. Naive values (``datetime64``, naive ``datetime``, strings without an offset)
+    are taken as written. Convert beforehand (``series.dt.tz_convert("UTC")``) to count on another calendar.
     """
     if _module_of(x) == "pandas":
         import pandas as pd
@@ -164,6 +190,9 @@ def as_days(x: Any, name: str = "dates") -> np.ndarray:
         raise _invalid(
             f"{name} must be dates (datetime64, datetime.date, pandas timestamps), got numbers of dtype {arr.dtype}"
         )
+    if arr.dtype.kind in "OUS":
+        # numpy would read an aware instant or an offset in a string in UTC; each keeps its local date instead.
+        arr = np.array([_local_date(v) for v in arr.astype(object)], dtype=object)
     if arr.dtype.kind != "M":
         try:
             arr = arr.astype("datetime64[D]")

@@ -15,7 +15,9 @@ of the bad element in its input, or ``None``). Apart from :class:`CxError` itsel
 
 from __future__ import annotations
 
-from typing import Optional
+import functools
+import types
+from typing import Any, Callable, Optional
 
 __all__ = [
     "CxError",
@@ -27,6 +29,7 @@ __all__ = [
     "NotApplicableError",
     "IncompatibleError",
     "LimitExceededError",
+    "InternalError",
 ]
 
 
@@ -69,3 +72,53 @@ class IncompatibleError(CxError, ValueError):
 class LimitExceededError(CxError, ValueError):
     """An input beyond one of cx's resource limits (a condition nested too deeply, too many periods × points,
     too many evaluation days), or counts that no longer fit in 64 bits. The message names the limit."""
+
+
+class InternalError(CxError, RuntimeError):
+    """A bug in cx: the Rust core panicked. The library is still usable (nothing was half-updated) and the
+    message says where; please report it. Unlike pyo3's ``PanicException`` (a ``BaseException``, which escapes the
+    ``except Exception`` of Spark and Dask workers), it is an ordinary exception. ``kind`` is ``"Panic"``."""
+
+    kind: str = "Panic"
+
+
+def _guarded(call: Callable[..., Any], panic: type[BaseException]) -> Callable[..., Any]:
+    """``call``, with a panic (``panic``, pyo3's ``PanicException``) raised as :class:`InternalError`."""
+
+    @functools.wraps(call)
+    def guarded(*args: Any, **kwargs: Any) -> Any:
+        try:
+            return call(*args, **kwargs)
+        except panic as e:
+            raise InternalError(f"internal error in cx (a bug, please report it): {e}") from None
+
+    return guarded
+
+
+# Slots of the compiled classes that run Rust code of ours (the comparison slots are derived and field reads).
+_GUARDED_SLOTS = ("__repr__", "__len__")
+
+
+def _contain_panics(module: types.ModuleType) -> None:
+    """Makes every entry point of the compiled module raise :class:`InternalError` for a panic.
+
+    pyo3 converts a panic into its ``PanicException`` at each entry point; this wraps every function of the
+    module and every method, static method and custom slot (``__repr__``, ``__len__``) of its classes, once, at
+    import, so a function or method added to the module later is covered without anything to remember. Field
+    getters are left as they are (they only copy a stored value), and so are constructors: CPython refuses a
+    wrapped ``__new__`` on an extension type, so a constructor must not do work that can panic (they only check
+    and store their arguments). Called by ``cxkit/__init__.py`` before anything else
+    imports from the module.
+    """
+    panic = module._PanicException
+    for name, value in list(vars(module).items()):
+        if isinstance(value, types.BuiltinFunctionType):
+            setattr(module, name, _guarded(value, panic))
+        elif isinstance(value, type) and value.__module__ == module.__name__:
+            for attr, member in list(vars(value).items()):
+                if isinstance(member, types.MethodDescriptorType):
+                    setattr(value, attr, _guarded(member, panic))
+                elif isinstance(member, staticmethod):
+                    setattr(value, attr, staticmethod(_guarded(member.__func__, panic)))
+                elif attr in _GUARDED_SLOTS and isinstance(member, types.WrapperDescriptorType):
+                    setattr(value, attr, _guarded(member, panic))
