@@ -439,6 +439,8 @@ pub struct Scorer {
     weights: Vec<f64>,
     /// Σ nominal shares (1 up to rounding), the denominator of coverage.
     total_share: f64,
+    /// Each measure's place among the percentile measures (the order of a [`Population`]'s measures).
+    percentile_slot: Vec<usize>,
 }
 
 impl Scorer {
@@ -448,11 +450,19 @@ impl Scorer {
         let tree = Tree::of(&card)?;
         let weights = card.measures.iter().map(|m| m.weight).collect();
         let total_share = tree.nominal_share.iter().sum();
+        let percentile_slot = (card.measures.iter())
+            .scan(0, |next, m| {
+                let slot = *next;
+                *next += usize::from(matches!(m.scoring, ScoringRule::Percentile { .. }));
+                Some(slot)
+            })
+            .collect();
         Ok(Scorer {
             card,
             tree,
             weights,
             total_share,
+            percentile_slot,
         })
     }
 
@@ -518,7 +528,11 @@ impl Scorer {
             if matches!(measure.scoring, ScoringRule::Percentile { .. }) {
                 let status = self.statuses(m, columns, n)?;
                 let observed = (0..n).filter(|&i| status[i] == Status::Observed);
-                population.add(&measure.id, observed.map(|i| columns.values[m][i]));
+                population.add(
+                    self.percentile_slot[m],
+                    &measure.id,
+                    observed.map(|i| columns.values[m][i]),
+                );
             }
         }
         Ok(population)
@@ -555,7 +569,9 @@ impl Scorer {
         let status = self.statuses(m, columns, n)?;
         let percentiles = match (&measure.scoring, population) {
             (ScoringRule::Percentile { better }, None) => percentiles(values, &status, *better),
-            (ScoringRule::Percentile { better }, Some(p)) => p.percentiles(&measure.id, values, &status, *better)?,
+            (ScoringRule::Percentile { better }, Some(p)) => {
+                p.percentiles(self.percentile_slot[m], &measure.id, values, &status, *better)?
+            }
             _ => Vec::new(),
         };
         let mut points = Vec::with_capacity(n);

@@ -48,13 +48,20 @@ impl Population {
         Population { measures }
     }
 
-    pub(super) fn add(&mut self, id: &str, values: impl Iterator<Item = f64>) {
-        let counts = &mut self
-            .measures
-            .iter_mut()
-            .find(|(m, _)| m == id)
-            .expect("a percentile measure")
-            .1;
+    /// The position of measure `id`, looked up at `hint` (its place among the scorecard's percentile measures)
+    /// first: one comparison when the population was built with the same scorecard, rather than a search per
+    /// measure, which is quadratic in a scorecard of many percentile measures.
+    fn slot(&self, hint: usize, id: &str) -> Option<usize> {
+        if self.measures.get(hint).is_some_and(|(m, _)| m == id) {
+            Some(hint)
+        } else {
+            self.measures.iter().position(|(m, _)| m == id)
+        }
+    }
+
+    pub(super) fn add(&mut self, hint: usize, id: &str, values: impl Iterator<Item = f64>) {
+        let slot = self.slot(hint, id).expect("a percentile measure");
+        let counts = &mut self.measures[slot].1;
         for v in values {
             *counts.entry(OrderedScore::new(v)).or_default() += 1;
         }
@@ -105,13 +112,18 @@ impl Population {
         Ok(())
     }
 
-    /// Percentile points of the observed `values` of measure `id` ranked within this population (others NaN).
-    pub(super) fn percentiles(&self, id: &str, values: &[f64], status: &[Status], better: Better) -> Result<Vec<f64>> {
-        let counts = self
-            .measures
-            .iter()
-            .find(|(m, _)| m == id)
-            .map(|(_, c)| c)
+    /// Percentile points of the observed `values` of measure `id` (at `hint` among the percentile measures, see
+    /// [`Population::slot`]) ranked within this population (others NaN).
+    pub(super) fn percentiles(
+        &self,
+        hint: usize,
+        id: &str,
+        values: &[f64],
+        status: &[Status],
+        better: Better,
+    ) -> Result<Vec<f64>> {
+        let counts = (self.slot(hint, id))
+            .map(|slot| &self.measures[slot].1)
             .ok_or_else(|| {
                 CxError::invalid_argument(
                     "population",
@@ -161,7 +173,8 @@ impl Population {
         w.finish()
     }
 
-    /// Reads bytes written by [`Population::to_bytes`]; damaged or inconsistent bytes are an error.
+    /// Reads bytes written by [`Population::to_bytes`]; damaged or inconsistent bytes are an error, and a
+    /// measure whose counts add up past 2^64 − 1 is [`CxError::Overflow`].
     pub fn from_bytes(bytes: &[u8]) -> Result<Population> {
         let mut r = Reader::open(bytes, Kind::Population)?;
         let n = r.len(2)?;

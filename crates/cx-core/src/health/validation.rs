@@ -292,7 +292,8 @@ impl ValidationCounts {
         w.finish()
     }
 
-    /// Reads bytes written by [`ValidationCounts::to_bytes`]; damaged or inconsistent bytes are an error.
+    /// Reads bytes written by [`ValidationCounts::to_bytes`]; damaged or inconsistent bytes are an error, and
+    /// counts whose total exceeds 2^64 − 1 are [`CxError::Overflow`].
     pub fn from_bytes(bytes: &[u8]) -> Result<ValidationCounts> {
         let mut r = Reader::open(bytes, Kind::Validation)?;
         let mut counts = ValidationCounts {

@@ -15,13 +15,15 @@ pub enum CategoryRule {
     Mode,
     /// Berger et al.'s tie rule: when the category strength is at most `gap`, choose among the categories within
     /// `gap` of the most frequent one in the order M > O > A > I > R (the one with the most impact on the
-    /// product); otherwise the mode.
+    /// product); otherwise the mode. "Within the gap" is decided on the counts (count difference ≤ gap · n,
+    /// the product rounded once), not on rounded shares, so 53 against 47 of 100 is exactly a 0.06 tie.
     #[serde(rename = "m_o_a_i")]
     MOAI {
         /// Largest strength (share difference) treated as a tie; 0.06 by convention.
         gap: f64,
     },
     /// If O + A + M outweighs I + R + Q, the most frequent of O, A, M; otherwise the most frequent of I, R, Q.
+    /// The sums are of counts (whole numbers when unweighted), so an exact balance always goes to I, R, Q.
     OamVsIrq,
 }
 
