@@ -194,8 +194,8 @@ proptest! {
             .into_iter()
             .map(|r| ValidationCounts::from_scores(&scores[r.clone()], &churned[r]).unwrap())
             .collect();
-        parts.iter().for_each(|p| merged.merge(&ValidationCounts::from_bytes(&p.to_bytes()).unwrap()));
-        parts.iter().rev().for_each(|p| reversed.merge(p));
+        parts.iter().for_each(|p| merged.merge(&ValidationCounts::from_bytes(&p.to_bytes()).unwrap()).unwrap());
+        parts.iter().rev().for_each(|p| reversed.merge(p).unwrap());
         prop_assert_eq!(merged.to_bytes(), reversed.to_bytes());
         let whole = validate_scores(&scores, &churned, &bands, "yellow");
         match (merged.validate(&bands, "yellow"), whole) {

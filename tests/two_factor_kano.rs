@@ -448,3 +448,149 @@ proptest! {
         }
     }
 }
+
+/// The same counts through [`kano`] as answer pairs, every pair weighted 1, so the rules decide on float masses.
+fn weighted_pairs(counts: PerCategory<u64>, rule: CategoryRule) -> Option<Category> {
+    use Answer::*;
+    let pair = |c: Category| match c {
+        Category::A => (Like, Neutral),
+        Category::O => (Like, Dislike),
+        Category::M => (Neutral, Dislike),
+        Category::I => (Neutral, Neutral),
+        Category::R => (Dislike, Like),
+        Category::Q => (Like, Like),
+    };
+    let pairs: Vec<(Answer, Answer)> = (Category::ALL.iter())
+        .flat_map(|&c| std::iter::repeat_n(pair(c), counts.get(c) as usize))
+        .collect();
+    let f: Vec<Option<Answer>> = pairs.iter().map(|p| Some(p.0)).collect();
+    let d: Vec<Option<Answer>> = pairs.iter().map(|p| Some(p.1)).collect();
+    let importance = vec![1.0; pairs.len()];
+    let names = ["x".to_string()];
+    let options = KanoOptions {
+        rule,
+        ..KanoOptions::default()
+    };
+    let result = kano(&KanoAnswers::new(&names, &f, &d).weighted(&importance), &options).unwrap();
+    result.attributes[0].summary.category
+}
+
+/// Issue 20 item 16: exact ties were settled by the rounding of float shares. Each case below is an exact tie
+/// whose float shares round the wrong way (checked in the first lines), and which the rules now settle on counts.
+#[test]
+fn exact_ties_are_settled_on_counts_not_on_rounded_shares() {
+    // A share as the summary computes it.
+    let share = |count: u64, n: u64| count as f64 / n as f64;
+    let moai = CategoryRule::MOAI { gap: 0.06 };
+    // Strength exactly the gap: O 53, M 47 of 100 is a difference of 6 in 100, a tie, so M (before O) wins.
+    assert!(share(53, 100) - share(47, 100) > 0.06); // the float shares say "more than the gap"
+    let strength = PerCategory {
+        o: 53,
+        m: 47,
+        ..Default::default()
+    };
+    let s = &kano_summary(&[strength], moai).unwrap()[0];
+    assert_eq!(
+        (s.category, s.contenders.as_slice()),
+        (Some(Category::M), &[Category::M, Category::O][..])
+    );
+    assert_eq!(weighted_pairs(strength, moai), Some(Category::M));
+    assert_eq!(
+        kano_summary(&[strength], CategoryRule::Mode).unwrap()[0].category,
+        Some(Category::O)
+    );
+
+    // A contender exactly the gap below the top: O 43, A 42, M 34 (9 = 6% of 150 below O), I 31. M is within
+    // the gap, so it wins.
+    assert!(share(34, 150) < share(43, 150) - 0.06); // the float shares leave M out
+    let contender = PerCategory {
+        o: 43,
+        a: 42,
+        m: 34,
+        i: 31,
+        ..Default::default()
+    };
+    let s = &kano_summary(&[contender], moai).unwrap()[0];
+    assert_eq!(
+        (s.category, s.contenders.as_slice()),
+        (Some(Category::M), &[Category::M, Category::O, Category::A][..])
+    );
+    assert_eq!(weighted_pairs(contender, moai), Some(Category::M));
+
+    // O + A + M = I + R + Q = 6 of 12: not "outweighs", so the most frequent of I, R, Q (R), not M.
+    assert!(share(6, 12) > share(1, 12) + share(4, 12) + share(1, 12)); // the float shares say O + A + M is larger
+    let balanced = PerCategory {
+        m: 6,
+        i: 1,
+        r: 4,
+        q: 1,
+        ..Default::default()
+    };
+    let s = &kano_summary(&[balanced], CategoryRule::OamVsIrq).unwrap()[0];
+    assert_eq!(s.category, Some(Category::R));
+    assert_eq!(weighted_pairs(balanced, CategoryRule::OamVsIrq), Some(Category::R));
+}
+
+/// Issue 20 item 7 (Kano part): counts that add past 2^64 − 1 are refused, not wrapped.
+#[test]
+fn counts_adding_past_u64_max_are_refused() {
+    let huge = PerCategory {
+        o: u64::MAX,
+        i: 1,
+        ..Default::default()
+    };
+    for rule in [
+        CategoryRule::Mode,
+        CategoryRule::OamVsIrq,
+        CategoryRule::MOAI { gap: 0.06 },
+    ] {
+        assert!(matches!(kano_summary(&[huge], rule), Err(CxError::Overflow { .. })));
+    }
+    // Up to the limit is fine, and O + A + M may pass it inside the rule without wrapping.
+    let full = PerCategory {
+        o: u64::MAX / 2,
+        a: u64::MAX / 2,
+        m: 1,
+        ..Default::default()
+    };
+    let s = &kano_summary(&[full], CategoryRule::OamVsIrq).unwrap()[0];
+    assert_eq!(
+        (s.n, s.contenders.as_slice()),
+        (u64::MAX, &[Category::O, Category::A][..])
+    );
+    assert!(fong_test(u64::MAX, u64::MAX, u64::MAX).is_err());
+}
+
+/// Issue 20 item 11: 10^6 attributes took 4.7 GB. Each attribute costs a fixed-size tally and a result row, so
+/// attributes are capped; the cap is checked before anything per attribute is allocated.
+#[test]
+fn attributes_past_the_cap_are_refused_before_allocating() {
+    use cx_core::two_factor::MAX_KANO_ATTRIBUTES;
+    let names = vec![String::new(); 1_000_000];
+    let answers = [Some(Answer::Like)];
+    let limited = |r: Result<usize, CxError>| match r {
+        Err(CxError::LimitExceeded { what, limit, found }) => {
+            assert_eq!(
+                (what.as_str(), limit, found),
+                ("Kano attributes", MAX_KANO_ATTRIBUTES as u64, 1_000_000)
+            )
+        }
+        other => panic!("{other:?}"),
+    };
+    limited(kano(&KanoAnswers::new(&names, &answers, &answers), &KanoOptions::default()).map(|r| r.attributes.len()));
+    let counts = vec![PerCategory::default(); 1_000_000];
+    limited(kano_summary(&counts, CategoryRule::Mode).map(|s| s.len()));
+    // At the cap, one pair per attribute, every attribute is analysed.
+    let names: Vec<String> = (0..MAX_KANO_ATTRIBUTES).map(|i| i.to_string()).collect();
+    let codes: Vec<u32> = (0..MAX_KANO_ATTRIBUTES as u32).collect();
+    let f = vec![Some(Answer::Like); MAX_KANO_ATTRIBUTES];
+    let d = vec![Some(Answer::Dislike); MAX_KANO_ATTRIBUTES];
+    let result = kano(&KanoAnswers::new(&names, &f, &d).by(&codes), &KanoOptions::default()).unwrap();
+    assert_eq!(result.attributes.len(), MAX_KANO_ATTRIBUTES);
+    assert!(
+        result
+            .attributes
+            .iter()
+            .all(|a| a.summary.category == Some(Category::O))
+    );
+}

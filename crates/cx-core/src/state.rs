@@ -118,7 +118,7 @@ pub fn merge(a: &[u8], b: &[u8]) -> Result<Vec<u8>> {
         }
         Kind::Validation => {
             let mut x = ValidationCounts::from_bytes(a)?;
-            x.merge(&ValidationCounts::from_bytes(b)?);
+            x.merge(&ValidationCounts::from_bytes(b)?)?;
             x.to_bytes()
         }
         Kind::Population => {

@@ -343,14 +343,14 @@ impl PyValidationState {
         let churned = array::<f64>(churned, "as_float64", "churned")?;
         let flags = churn_flags(py, slice_of(&churned, "churned")?)?;
         let counts = ValidationCounts::from_scores(slice_of(&scores, "scores")?, &flags).py_err(py)?;
-        lock(&self.inner).merge(&counts);
-        Ok(())
+        lock(&self.inner).merge(&counts).py_err(py)
     }
 
-    /// Adds another state's counts.
-    fn merge(&self, other: &PyValidationState) {
+    /// Adds another state's counts; `LimitExceededError` (kind `Overflow`) if a total would pass 2^64 − 1,
+    /// and then nothing changes.
+    fn merge(&self, py: Python<'_>, other: &PyValidationState) -> PyResult<()> {
         let theirs = lock(&other.inner).clone();
-        lock(&self.inner).merge(&theirs);
+        lock(&self.inner).merge(&theirs).py_err(py)
     }
 
     /// The validation of every account counted, as `validate_scores` gives it.

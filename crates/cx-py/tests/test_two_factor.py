@@ -214,3 +214,27 @@ def test_effortless_from_flags_and_counts():
     assert info.value.kind == "MissingValue" and info.value.index == 1
     with pytest.raises(cx.InvalidArgumentError, match="must not exceed"):
         cx.effortless(counts={"customers": 1, "problem": 2})
+
+
+def test_kano_over_a_million_attributes_is_refused_not_gigabytes():
+    # Issue 20 item 11: 10^6 attributes took 4.7 GB. Past 100,000 attributes the call is refused, naming the
+    # limit, before anything per attribute is built.
+    n = 1_000_000
+    attribute = np.arange(n)
+    answers = np.array(["like", "dislike"])[np.arange(n) % 2]
+    with pytest.raises(cx.LimitExceededError, match="Kano attributes") as info:
+        cx.kano(answers, answers[::-1].copy(), attribute=attribute)
+    assert info.value.kind == "LimitExceeded"
+    assert "100000" in str(info.value)
+    counts = pd.DataFrame({c: np.ones(100_001, dtype=np.int64) for c in "AOMIRQ"})
+    with pytest.raises(cx.LimitExceededError, match="Kano attributes"):
+        cx.kano_summary(counts)
+
+
+def test_kano_exact_ties_follow_the_counts():
+    # Issue 20 item 16: O 53, M 47 of 100 is a strength of exactly 0.06 (the float shares give 0.0600000000000001):
+    # a tie under m_o_a_i, so M wins; O + A + M = I + R + Q = 6 goes to I, R, Q under oam_vs_irq.
+    tie = cx.kano_summary({"x": {"A": 0, "O": 53, "M": 47, "I": 0, "R": 0, "Q": 0}}, rule="m_o_a_i")
+    assert tie.loc["x", "category"] == "M"
+    balanced = cx.kano_summary({"x": {"A": 0, "O": 0, "M": 6, "I": 1, "R": 4, "Q": 1}}, rule="oam_vs_irq")
+    assert balanced.loc["x", "category"] == "R"

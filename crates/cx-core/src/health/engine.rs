@@ -11,6 +11,7 @@ use super::population::Population;
 use super::scorecard::{Action, Better, Condition, CutBelongs, MissingRule, Op, Scorecard, ScoringRule};
 use crate::{CxError, Result, parallel};
 use serde::{Deserialize, Serialize};
+use std::collections::HashMap;
 
 const ROOT: usize = 0;
 
@@ -135,8 +136,13 @@ struct Tree {
 }
 
 impl Tree {
+    /// Linear in the size of the scorecard, however deep the groups nest, and without recursion (a search per
+    /// group for its parent and a walk to the root per node made a 100k-deep chain take minutes).
     fn of(card: &Scorecard) -> Result<Tree> {
-        let group_node = |id: &str| card.groups.iter().position(|g| g.id == id).map(|g| g + 1);
+        let node_of: HashMap<&str, usize> = (card.groups.iter().enumerate())
+            .map(|(g, group)| (group.id.as_str(), g + 1))
+            .collect();
+        let group_node = |id: &str| node_of.get(id).copied();
         let n_nodes = card.groups.len() + 1;
         let mut node_parent = vec![usize::MAX; n_nodes];
         let mut node_weight = vec![1.0; n_nodes];
@@ -147,16 +153,27 @@ impl Tree {
         let measure_parent: Vec<usize> = (card.measures.iter())
             .map(|m| m.group.as_deref().and_then(group_node).unwrap_or(ROOT))
             .collect();
-        let depth = |mut node: usize| {
-            let mut d = 0;
-            while node != ROOT {
+        // Each node's depth, computed once: walk up to a node of known depth, then number the path on the way
+        // back. The scorecard was validated, so every walk ends at the root.
+        let mut depth = vec![usize::MAX; n_nodes];
+        depth[ROOT] = 0;
+        let mut path = Vec::new();
+        for start in 1..n_nodes {
+            let mut node = start;
+            while depth[node] == usize::MAX {
+                path.push(node);
                 node = node_parent[node];
-                d += 1;
             }
-            d
-        };
+            let mut d = depth[node];
+            while let Some(below) = path.pop() {
+                d += 1;
+                depth[below] = d;
+            }
+        }
+        // Deepest first, and in scorecard order within a depth (a stable sort), so sums over siblings add in the
+        // same order as before.
         let mut bottom_up: Vec<usize> = (1..n_nodes).collect();
-        bottom_up.sort_by_key(|&node| std::cmp::Reverse(depth(node)));
+        bottom_up.sort_by_key(|&node| std::cmp::Reverse(depth[node]));
 
         // Total weight of each node's children, and whether each node has a measure below it.
         let mut child_weight = vec![0.0; n_nodes];
@@ -422,6 +439,8 @@ pub struct Scorer {
     weights: Vec<f64>,
     /// Σ nominal shares (1 up to rounding), the denominator of coverage.
     total_share: f64,
+    /// Each measure's place among the percentile measures (the order of a [`Population`]'s measures).
+    percentile_slot: Vec<usize>,
 }
 
 impl Scorer {
@@ -431,11 +450,19 @@ impl Scorer {
         let tree = Tree::of(&card)?;
         let weights = card.measures.iter().map(|m| m.weight).collect();
         let total_share = tree.nominal_share.iter().sum();
+        let percentile_slot = (card.measures.iter())
+            .scan(0, |next, m| {
+                let slot = *next;
+                *next += usize::from(matches!(m.scoring, ScoringRule::Percentile { .. }));
+                Some(slot)
+            })
+            .collect();
         Ok(Scorer {
             card,
             tree,
             weights,
             total_share,
+            percentile_slot,
         })
     }
 
@@ -501,7 +528,11 @@ impl Scorer {
             if matches!(measure.scoring, ScoringRule::Percentile { .. }) {
                 let status = self.statuses(m, columns, n)?;
                 let observed = (0..n).filter(|&i| status[i] == Status::Observed);
-                population.add(&measure.id, observed.map(|i| columns.values[m][i]));
+                population.add(
+                    self.percentile_slot[m],
+                    &measure.id,
+                    observed.map(|i| columns.values[m][i]),
+                );
             }
         }
         Ok(population)
@@ -538,7 +569,9 @@ impl Scorer {
         let status = self.statuses(m, columns, n)?;
         let percentiles = match (&measure.scoring, population) {
             (ScoringRule::Percentile { better }, None) => percentiles(values, &status, *better),
-            (ScoringRule::Percentile { better }, Some(p)) => p.percentiles(&measure.id, values, &status, *better)?,
+            (ScoringRule::Percentile { better }, Some(p)) => {
+                p.percentiles(self.percentile_slot[m], &measure.id, values, &status, *better)?
+            }
             _ => Vec::new(),
         };
         let mut points = Vec::with_capacity(n);
@@ -642,7 +675,11 @@ impl Scorer {
             contribution: vec![vec![0.0; n]; n_measures],
             status,
         };
-        // Each override's condition with its measure resolved to an index once, not per account.
+        // Each override's condition with its measure resolved to an index once, not per account, through a map
+        // (a search per override is quadratic in a large scorecard).
+        let measure_index: HashMap<&str, usize> = (self.card.measures.iter().enumerate())
+            .map(|(m, measure)| (measure.id.as_str(), m))
+            .collect();
         let conditions: Vec<(&Condition, usize)> = (self.card.overrides.iter())
             .map(|o| {
                 let id = match &o.condition {
@@ -650,10 +687,7 @@ impl Scorer {
                     | Condition::Missing { measure }
                     | Condition::Band { measure, .. } => measure,
                 };
-                (
-                    &o.condition,
-                    self.card.measures.iter().position(|m| &m.id == id).expect("validated"),
-                )
+                (&o.condition, *measure_index.get(id.as_str()).expect("validated"))
             })
             .collect();
         let measured = Measured {

@@ -48,13 +48,20 @@ impl Population {
         Population { measures }
     }
 
-    pub(super) fn add(&mut self, id: &str, values: impl Iterator<Item = f64>) {
-        let counts = &mut self
-            .measures
-            .iter_mut()
-            .find(|(m, _)| m == id)
-            .expect("a percentile measure")
-            .1;
+    /// The position of measure `id`, looked up at `hint` (its place among the scorecard's percentile measures)
+    /// first: one comparison when the population was built with the same scorecard, rather than a search per
+    /// measure, which is quadratic in a scorecard of many percentile measures.
+    fn slot(&self, hint: usize, id: &str) -> Option<usize> {
+        if self.measures.get(hint).is_some_and(|(m, _)| m == id) {
+            Some(hint)
+        } else {
+            self.measures.iter().position(|(m, _)| m == id)
+        }
+    }
+
+    pub(super) fn add(&mut self, hint: usize, id: &str, values: impl Iterator<Item = f64>) {
+        let slot = self.slot(hint, id).expect("a percentile measure");
+        let counts = &mut self.measures[slot].1;
         for v in values {
             *counts.entry(OrderedScore::new(v)).or_default() += 1;
         }
@@ -74,6 +81,10 @@ impl Population {
     }
 
     /// Adds another population of the same percentile measures.
+    ///
+    /// Counts are `u64`: if a measure's merged count of values would exceed 2^64 − 1, the merge is refused with
+    /// [`CxError::Overflow`] naming the measure, and `self` is left unchanged (a wrapped count would rank every
+    /// account against a different population).
     pub fn merge(&mut self, other: &Population) -> Result<()> {
         let ids = |p: &Population| p.measures().map(str::to_owned).collect::<Vec<_>>();
         if ids(self) != ids(other) {
@@ -83,6 +94,16 @@ impl Population {
                 format!("differ from {:?}", ids(self)),
             ));
         }
+        // Checked up front so that a refused merge changes nothing; a measure's total bounds each of its counts
+        // and the running sums of `percentiles`, so the additions below cannot wrap.
+        for ((id, mine), (_, theirs)) in self.measures.iter().zip(&other.measures) {
+            let total = |c: &BTreeMap<OrderedScore, u64>| c.values().sum::<u64>();
+            if total(mine).checked_add(total(theirs)).is_none() {
+                return Err(CxError::overflow(format!(
+                    "merged count of values of the percentile measure '{id}' exceeds 2^64 - 1"
+                )));
+            }
+        }
         for ((_, mine), (_, theirs)) in self.measures.iter_mut().zip(&other.measures) {
             for (&v, &count) in theirs {
                 *mine.entry(v).or_default() += count;
@@ -91,13 +112,18 @@ impl Population {
         Ok(())
     }
 
-    /// Percentile points of the observed `values` of measure `id` ranked within this population (others NaN).
-    pub(super) fn percentiles(&self, id: &str, values: &[f64], status: &[Status], better: Better) -> Result<Vec<f64>> {
-        let counts = self
-            .measures
-            .iter()
-            .find(|(m, _)| m == id)
-            .map(|(_, c)| c)
+    /// Percentile points of the observed `values` of measure `id` (at `hint` among the percentile measures, see
+    /// [`Population::slot`]) ranked within this population (others NaN).
+    pub(super) fn percentiles(
+        &self,
+        hint: usize,
+        id: &str,
+        values: &[f64],
+        status: &[Status],
+        better: Better,
+    ) -> Result<Vec<f64>> {
+        let counts = (self.slot(hint, id))
+            .map(|slot| &self.measures[slot].1)
             .ok_or_else(|| {
                 CxError::invalid_argument(
                     "population",
@@ -147,7 +173,8 @@ impl Population {
         w.finish()
     }
 
-    /// Reads bytes written by [`Population::to_bytes`]; damaged or inconsistent bytes are an error.
+    /// Reads bytes written by [`Population::to_bytes`]; damaged or inconsistent bytes are an error, and a
+    /// measure whose counts add up past 2^64 − 1 is [`CxError::Overflow`].
     pub fn from_bytes(bytes: &[u8]) -> Result<Population> {
         let mut r = Reader::open(bytes, Kind::Population)?;
         let n = r.len(2)?;
@@ -157,6 +184,7 @@ impl Population {
             let k = r.len(9)?;
             let mut counts = BTreeMap::new();
             let mut last: Option<OrderedScore> = None;
+            let mut total = 0u64;
             for _ in 0..k {
                 let v = r.f64()?;
                 let c = r.varint()?;
@@ -166,6 +194,12 @@ impl Population {
                         "value {v} of measure '{id}' is not finite, repeated, out of order or uncounted"
                     )));
                 }
+                // Bytes may come from anywhere: a total past 2^64 − 1 would wrap in `n` and `percentiles`.
+                total = total.checked_add(c).ok_or_else(|| {
+                    CxError::overflow(format!(
+                        "count of values of the percentile measure '{id}' up to value {v} exceeds 2^64 - 1"
+                    ))
+                })?;
                 counts.insert(key, c);
                 last = Some(key);
             }
@@ -173,5 +207,48 @@ impl Population {
         }
         r.end()?;
         Ok(Population { measures })
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn population(values: &[(f64, u64)]) -> Population {
+        let counts = values.iter().map(|&(v, c)| (OrderedScore::new(v), c)).collect();
+        Population {
+            measures: vec![("logins".into(), counts)],
+        }
+    }
+
+    #[test]
+    fn a_merge_past_u64_max_is_refused_and_changes_nothing() {
+        let mut a = population(&[(3.0, u64::MAX - 1)]);
+        let before = a.clone();
+        match a.merge(&population(&[(3.0, 2)])) {
+            Err(CxError::Overflow { what }) => assert!(what.contains("'logins'"), "{what}"),
+            other => panic!("{other:?}"),
+        }
+        assert_eq!(a, before);
+        // Each value's count fits; the measure's total does not.
+        let mut a = population(&[(3.0, 1 << 63)]);
+        assert!(matches!(
+            a.merge(&population(&[(5.0, 1 << 63)])),
+            Err(CxError::Overflow { .. })
+        ));
+        assert_eq!(a.n("logins"), 1 << 63);
+        // Up to the limit is fine.
+        let mut a = population(&[(3.0, u64::MAX - 1)]);
+        a.merge(&population(&[(5.0, 1)])).unwrap();
+        assert_eq!(a.n("logins"), u64::MAX);
+    }
+
+    #[test]
+    fn bytes_whose_counts_add_past_u64_max_are_refused() {
+        let bytes = population(&[(3.0, u64::MAX), (5.0, 1)]).to_bytes();
+        assert!(matches!(Population::from_bytes(&bytes), Err(CxError::Overflow { .. })));
+        let a = population(&[(3.0, u64::MAX)]).to_bytes();
+        let b = population(&[(5.0, 1)]).to_bytes();
+        assert!(matches!(crate::state::merge(&a, &b), Err(CxError::Overflow { .. })));
     }
 }

@@ -112,7 +112,7 @@ pub fn validate_scores(scores: &[f64], churned: &[bool], bands: &Bands, at_risk:
 /// let (scores, churned) = ([10.0, 20.0, 60.0, 70.0, 80.0, 30.0], [true, true, false, false, true, false]);
 /// let mut counts = ValidationCounts::from_scores(&scores[..2], &churned[..2])?;
 /// let rest = ValidationCounts::from_scores(&scores[2..], &churned[2..])?;
-/// counts.merge(&ValidationCounts::from_bytes(&rest.to_bytes())?);
+/// counts.merge(&ValidationCounts::from_bytes(&rest.to_bytes())?)?;
 /// assert_eq!(counts.validate(&bands, "red")?, validate_scores(&scores, &churned, &bands, "red")?);
 /// # Ok::<(), cx_core::CxError>(())
 /// ```
@@ -168,16 +168,29 @@ impl ValidationCounts {
     }
 
     /// Adds another table's counts: the result equals counting both tables at once.
-    pub fn merge(&mut self, other: &ValidationCounts) {
+    ///
+    /// Counts are `u64`: if the merged scored accounts (all scores together) or the merged unscored accounts
+    /// would exceed 2^64 − 1, the merge is refused with [`CxError::Overflow`] and `self` is left unchanged, rather
+    /// than wrapping to a small count that would validate as a different table.
+    pub fn merge(&mut self, other: &ValidationCounts) -> Result<()> {
+        // Checked up front so that a refused merge changes nothing. The total bounds every per-score count and
+        // every sum that `validate` forms, so no addition below can wrap.
+        self.n()
+            .checked_add(other.n())
+            .ok_or_else(|| CxError::overflow("merged scored accounts of the validation counts exceed 2^64 - 1"))?;
+        let n_unscored = (self.n_unscored.checked_add(other.n_unscored))
+            .ok_or_else(|| CxError::overflow("merged unscored accounts of the validation counts exceed 2^64 - 1"))?;
         for (&score, &(retained, churned)) in &other.by_score {
             let entry = self.by_score.entry(score).or_default();
             entry.0 += retained;
             entry.1 += churned;
         }
-        self.n_unscored += other.n_unscored;
+        self.n_unscored = n_unscored;
+        Ok(())
     }
 
-    /// Scored accounts.
+    /// Scored accounts (at most 2^64 − 1: [`ValidationCounts::merge`] and [`ValidationCounts::from_bytes`]
+    /// refuse counts whose total would not fit).
     pub fn n(&self) -> u64 {
         self.by_score.values().map(|(r, c)| r + c).sum()
     }
@@ -216,7 +229,8 @@ impl ValidationCounts {
         let mut per_band = vec![(0u64, 0u64); bands.names.len()];
         for (score, &(retained, churned)) in &self.by_score {
             let tied = retained + churned;
-            let mid_rank = (2 * below + 1 + tied) as f64 / 2.0;
+            // In u128: `2 · below` alone may pass 2^64 when the (merged) total is above 2^63.
+            let mid_rank = (2 * u128::from(below) + 1 + u128::from(tied)) as f64 / 2.0;
             rank_sum_retained += mid_rank * retained as f64;
             below += tied;
             let taken_retained = retained.min(decile_left);
@@ -278,7 +292,8 @@ impl ValidationCounts {
         w.finish()
     }
 
-    /// Reads bytes written by [`ValidationCounts::to_bytes`]; damaged or inconsistent bytes are an error.
+    /// Reads bytes written by [`ValidationCounts::to_bytes`]; damaged or inconsistent bytes are an error, and
+    /// counts whose total exceeds 2^64 − 1 are [`CxError::Overflow`].
     pub fn from_bytes(bytes: &[u8]) -> Result<ValidationCounts> {
         let mut r = Reader::open(bytes, Kind::Validation)?;
         let mut counts = ValidationCounts {
@@ -287,6 +302,7 @@ impl ValidationCounts {
         };
         let n = r.len(10)?;
         let mut last: Option<OrderedScore> = None;
+        let mut total = 0u64;
         for _ in 0..n {
             let score = r.f64()?;
             let (retained, churned) = (r.varint()?, r.varint()?);
@@ -297,13 +313,97 @@ impl ValidationCounts {
             if last.is_some_and(|l| l >= key) {
                 return Err(r.error(format!("score {score} is out of order or repeated")));
             }
-            if retained + churned == 0 {
+            // Checked: the bytes may come from anywhere, and a total past 2^64 − 1 would wrap in `n()`.
+            let accounts = retained.checked_add(churned).ok_or_else(|| {
+                CxError::overflow(format!(
+                    "accounts of score {score} in the validation counts exceed 2^64 - 1"
+                ))
+            })?;
+            if accounts == 0 {
                 return Err(r.error(format!("score {score} has no accounts")));
             }
+            total = total.checked_add(accounts).ok_or_else(|| {
+                CxError::overflow(format!(
+                    "scored accounts up to score {score} in the validation counts exceed 2^64 - 1"
+                ))
+            })?;
             counts.by_score.insert(key, (retained, churned));
             last = Some(key);
         }
         r.end()?;
         Ok(counts)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::health::CutBelongs;
+
+    fn counts(by_score: &[(f64, u64, u64)], n_unscored: u64) -> ValidationCounts {
+        ValidationCounts {
+            by_score: by_score
+                .iter()
+                .map(|&(s, r, c)| (OrderedScore::new(s), (r, c)))
+                .collect(),
+            n_unscored,
+        }
+    }
+
+    fn is_overflow(r: Result<impl std::fmt::Debug>) -> bool {
+        matches!(r, Err(CxError::Overflow { .. }))
+    }
+
+    #[test]
+    fn a_merge_past_u64_max_is_refused_and_changes_nothing() {
+        // The same score: its retained count alone would wrap.
+        let mut a = counts(&[(10.0, u64::MAX - 1, 0)], 0);
+        let before = a.clone();
+        assert!(is_overflow(a.merge(&counts(&[(10.0, 2, 0)], 0))));
+        assert_eq!(a, before);
+        // Different scores: every count fits, the total of scored accounts does not.
+        let mut a = counts(&[(10.0, 1 << 63, 0)], 0);
+        assert!(is_overflow(a.merge(&counts(&[(90.0, 0, 1 << 63)], 0))));
+        assert_eq!(a.n(), 1 << 63);
+        // The unscored.
+        let mut a = counts(&[(10.0, 1, 1)], u64::MAX);
+        assert!(is_overflow(a.merge(&counts(&[(10.0, 1, 1)], 1))));
+        assert_eq!((a.n(), a.n_unscored()), (2, u64::MAX));
+        // Up to the limit is fine.
+        let mut a = counts(&[(10.0, u64::MAX - 2, 0)], 0);
+        a.merge(&counts(&[(10.0, 1, 1)], 0)).unwrap();
+        assert_eq!(a.n(), u64::MAX);
+    }
+
+    #[test]
+    fn a_merge_of_bytes_past_u64_max_is_refused() {
+        let a = counts(&[(10.0, u64::MAX - 1, 0), (20.0, 0, 1)], 0).to_bytes();
+        let b = counts(&[(30.0, 0, 1)], 0).to_bytes();
+        assert!(is_overflow(crate::state::merge(&a, &b)));
+    }
+
+    #[test]
+    fn bytes_whose_counts_add_past_u64_max_are_refused() {
+        // Each count fits; one score's retained + churned does not (it wrapped to 0: "no accounts").
+        let one = counts(&[(10.0, u64::MAX, 1)], 0).to_bytes();
+        assert!(is_overflow(ValidationCounts::from_bytes(&one)));
+        // Two scores whose accounts add past the limit.
+        let two = counts(&[(10.0, u64::MAX, 0), (20.0, 0, 1)], 0).to_bytes();
+        assert!(is_overflow(ValidationCounts::from_bytes(&two)));
+    }
+
+    #[test]
+    fn validation_of_counts_near_u64_max_does_not_wrap() {
+        // 2 · below passes 2^64 in the mid-rank of the second score.
+        let c = counts(&[(10.0, 1 << 63, 0), (90.0, 0, (1 << 63) - 1)], 0);
+        let bands = Bands {
+            names: vec!["red".into(), "green".into()],
+            cuts: vec![50.0],
+            cut_belongs: CutBelongs::Upper,
+        };
+        let v = c.validate(&bands, "red").unwrap();
+        assert_eq!((v.n, v.churned), (u64::MAX, (1 << 63) - 1));
+        assert_eq!(v.auc, 0.0); // every churned account scored above every retained one
+        assert_eq!(v.bands[0].n, 1 << 63);
     }
 }

@@ -1,6 +1,6 @@
 //! Kano answers, their mapping from labels and codes, the evaluation tables, and the per-attribute analysis.
 
-use super::kano_summary::{CategoryRule, DuMouchel, KanoSummary, summarise};
+use super::kano_summary::{AnswerWeights, CategoryRule, DuMouchel, KanoSummary, summarise};
 use crate::serde_util::{check_version, from_json};
 use crate::survey::MissingPolicy;
 use crate::{CxError, Result};
@@ -543,21 +543,37 @@ pub struct KanoResult {
     pub attributes: Vec<KanoAttribute>,
 }
 
-/// Per-attribute accumulation of classified pairs.
+/// Per-attribute accumulation of classified pairs: a fixed size, with nothing on the heap.
 #[derive(Default)]
 struct Tally {
     counts: PerCategory<u64>,
     weights: PerCategory<f64>,
     n_missing: u64,
     importance_sum: f64,
-    functional: Vec<(f64, f64)>,
-    dysfunctional: Vec<(f64, f64)>,
+    functional: AnswerWeights,
+    dysfunctional: AnswerWeights,
+}
+
+/// The most attributes [`kano`] and [`kano_summary`](super::kano_summary) analyse in one call. Every attribute
+/// costs a result row (about a kilobyte with its name, summary and DuMouchel scores, more once serialised or
+/// turned into a DataFrame) whether or not it has answers, so a long list of names must not make a small input
+/// allocate gigabytes; more attributes are refused with [`CxError::LimitExceeded`]. A Kano study has tens of
+/// attributes; analyse more in batches.
+pub const MAX_KANO_ATTRIBUTES: usize = 100_000;
+
+/// Refuses more than [`MAX_KANO_ATTRIBUTES`] attributes.
+pub(crate) fn check_attributes(n: usize) -> Result<()> {
+    if n > MAX_KANO_ATTRIBUTES {
+        return Err(CxError::limit("Kano attributes", MAX_KANO_ATTRIBUTES as u64, n));
+    }
+    Ok(())
 }
 
 /// Classifies every answer pair with the table and summarises each attribute.
 ///
 /// Errors: length mismatches, an attribute index not below the number of names, a negative or non-finite
-/// importance, a missing answer under the `error` policy.
+/// importance, a missing answer under the `error` policy, more than [`MAX_KANO_ATTRIBUTES`] names
+/// ([`CxError::LimitExceeded`]). Memory is a fixed amount per attribute and nothing per pair beyond the input.
 pub fn kano(answers: &KanoAnswers<'_>, options: &KanoOptions) -> Result<KanoResult> {
     let n = answers.functional.len();
     CxError::check_len("dysfunctional answers", n, answers.dysfunctional.len())?;
@@ -570,6 +586,7 @@ pub fn kano(answers: &KanoAnswers<'_>, options: &KanoOptions) -> Result<KanoResu
     if answers.names.is_empty() {
         return Err(CxError::empty("attribute names"));
     }
+    check_attributes(answers.names.len())?;
     options.rule.check()?;
     let mut tallies: Vec<Tally> = answers.names.iter().map(|_| Tally::default()).collect();
     for row in 0..n {
@@ -605,8 +622,8 @@ pub fn kano(answers: &KanoAnswers<'_>, options: &KanoOptions) -> Result<KanoResu
         *tally.weights.get_mut(category) += w;
         tally.importance_sum += w;
         if category != Category::Q {
-            tally.functional.push((f.functional_score(), w));
-            tally.dysfunctional.push((d.dysfunctional_score(), w));
+            tally.functional.add(f, w);
+            tally.dysfunctional.add(d, w);
         }
     }
     let weighted = answers.importance.is_some();
@@ -614,18 +631,18 @@ pub fn kano(answers: &KanoAnswers<'_>, options: &KanoOptions) -> Result<KanoResu
         .into_iter()
         .zip(answers.names)
         .map(|(t, name)| {
-            let summary = summarise(&t.counts, weighted.then_some(&t.weights), &options.rule);
+            let summary = summarise(&t.counts, weighted.then_some(&t.weights), &options.rule)?;
             let n = t.counts.map(|c| c as f64);
             let total = Category::ALL.iter().map(|&c| n.get(c)).sum::<f64>();
-            KanoAttribute {
+            Ok(KanoAttribute {
                 attribute: name.clone(),
                 n_missing: t.n_missing,
                 dumouchel: DuMouchel::of(&t.functional, &t.dysfunctional, options.dumouchel_split),
                 importance: (weighted && total > 0.0).then(|| t.importance_sum / total),
                 summary,
-            }
+            })
         })
-        .collect();
+        .collect::<Result<_>>()?;
     Ok(KanoResult {
         table: options.table,
         rule: options.rule,

@@ -1,7 +1,7 @@
 //! From Kano counts to a category: the rules, category and total strength, the Fong test, Better / Worse, and
 //! DuMouchel's continuous scores.
 
-use super::kano::{Category, Herzberg, PerCategory};
+use super::kano::{Answer, Category, Herzberg, PerCategory};
 use crate::{CxError, Result};
 use serde::{Deserialize, Serialize};
 
@@ -15,13 +15,15 @@ pub enum CategoryRule {
     Mode,
     /// Berger et al.'s tie rule: when the category strength is at most `gap`, choose among the categories within
     /// `gap` of the most frequent one in the order M > O > A > I > R (the one with the most impact on the
-    /// product); otherwise the mode.
+    /// product); otherwise the mode. "Within the gap" is decided on the counts (count difference ≤ gap · n,
+    /// the product rounded once), not on rounded shares, so 53 against 47 of 100 is exactly a 0.06 tie.
     #[serde(rename = "m_o_a_i")]
     MOAI {
         /// Largest strength (share difference) treated as a tie; 0.06 by convention.
         gap: f64,
     },
     /// If O + A + M outweighs I + R + Q, the most frequent of O, A, M; otherwise the most frequent of I, R, Q.
+    /// The sums are of counts (whole numbers when unweighted), so an exact balance always goes to I, R, Q.
     OamVsIrq,
 }
 
@@ -92,11 +94,13 @@ pub struct FongTest {
 /// # Ok::<(), cx_core::CxError>(())
 /// ```
 pub fn fong_test(a: u64, b: u64, n: u64) -> Result<FongTest> {
-    if n == 0 || a + b > n {
+    // In u128: a + b of two u64 counts may pass 2^64 − 1.
+    let a_plus_b = u128::from(a) + u128::from(b);
+    if n == 0 || a_plus_b > u128::from(n) {
         return Err(CxError::invalid_argument(
             "n",
             n,
-            format!("must be positive and at least a + b = {}", a + b),
+            format!("must be positive and at least a + b = {a_plus_b}"),
         ));
     }
     let (af, bf, nf) = (a as f64, b as f64, n as f64);
@@ -131,10 +135,10 @@ pub struct DuMouchel {
 }
 
 impl DuMouchel {
-    /// Scores from (score, weight) pairs of each axis.
-    pub(crate) fn of(functional: &[(f64, f64)], dysfunctional: &[(f64, f64)], split: f64) -> DuMouchel {
-        let (functional_mean, functional_sd) = weighted_mean_sd(functional);
-        let (dysfunctional_mean, dysfunctional_sd) = weighted_mean_sd(dysfunctional);
+    /// Scores from the weights of each answer on each axis.
+    pub(crate) fn of(functional: &AnswerWeights, dysfunctional: &AnswerWeights, split: f64) -> DuMouchel {
+        let (functional_mean, functional_sd) = functional.mean_sd(Answer::functional_score);
+        let (dysfunctional_mean, dysfunctional_sd) = dysfunctional.mean_sd(Answer::dysfunctional_score);
         let quadrant = functional_mean.zip(dysfunctional_mean).map(|(f, d)| match (f, d) {
             (f, d) if f < 0.0 && d < 0.0 => Category::R,
             (f, d) if f > split && d > split => Category::O,
@@ -143,7 +147,7 @@ impl DuMouchel {
             _ => Category::I,
         });
         DuMouchel {
-            n: functional.len() as u64,
+            n: functional.n,
             functional_mean,
             functional_sd,
             dysfunctional_mean,
@@ -154,19 +158,41 @@ impl DuMouchel {
     }
 }
 
-/// Weighted mean and reliability-weighted sample SD (Σw(x−m)² / (V1 − V2/V1), which is the n−1 sample variance
-/// when every weight is 1).
-fn weighted_mean_sd(values: &[(f64, f64)]) -> (Option<f64>, Option<f64>) {
-    let v1: f64 = values.iter().map(|&(_, w)| w).sum();
-    if v1 <= 0.0 {
-        return (None, None);
+/// The answers of one axis of one attribute, summed per answer: an answer has one score, so the weighted mean
+/// and SD need only the weight of each answer and the sum of squared weights. A fixed size per attribute, where
+/// a list of every pair cost a growing buffer per attribute.
+#[derive(Debug, Clone, Copy, Default, PartialEq)]
+pub(crate) struct AnswerWeights {
+    /// Pairs counted.
+    n: u64,
+    /// Σ w per answer, in [`Answer::ALL`] order.
+    weight: [f64; 5],
+    /// Σ w² over every pair.
+    weight_squared: f64,
+}
+
+impl AnswerWeights {
+    /// Counts one pair's answer with weight `w`.
+    pub(crate) fn add(&mut self, answer: Answer, w: f64) {
+        self.n += 1;
+        self.weight[answer as usize] += w;
+        self.weight_squared += w * w;
     }
-    let mean = values.iter().map(|&(x, w)| w * x).sum::<f64>() / v1;
-    let v2: f64 = values.iter().map(|&(_, w)| w * w).sum();
-    let denominator = v1 - v2 / v1;
-    let ss: f64 = values.iter().map(|&(x, w)| w * (x - mean) * (x - mean)).sum();
-    let sd = (denominator > 1e-12 * v1).then(|| (ss / denominator).sqrt());
-    (Some(mean), sd)
+
+    /// Weighted mean and reliability-weighted sample SD (Σw(x−m)² / (V1 − V2/V1), which is the n−1 sample
+    /// variance when every weight is 1) of the answers' scores.
+    fn mean_sd(&self, score: fn(Answer) -> f64) -> (Option<f64>, Option<f64>) {
+        let v1: f64 = self.weight.iter().sum();
+        if v1 <= 0.0 {
+            return (None, None);
+        }
+        let weighted = || Answer::ALL.iter().map(|&a| (score(a), self.weight[a as usize]));
+        let mean = weighted().map(|(x, w)| w * x).sum::<f64>() / v1;
+        let denominator = v1 - self.weight_squared / v1;
+        let ss: f64 = weighted().map(|(x, w)| w * (x - mean) * (x - mean)).sum();
+        let sd = (denominator > 1e-12 * v1).then(|| (ss / denominator).sqrt());
+        (Some(mean), sd)
+    }
 }
 
 /// Counts, shares and the category of one attribute under a rule.
@@ -202,17 +228,20 @@ pub struct KanoSummary {
 /// M, O, A, I, R: the categories strength and Fong compare, in the order of the `m_o_a_i` rule.
 const RANKED: [Category; 5] = [Category::M, Category::O, Category::A, Category::I, Category::R];
 
-/// Summarises counts (and importance weights, when given) under a rule.
+/// Summarises counts (and importance weights, when given) under a rule. Counts whose total exceeds 2^64 − 1 are
+/// refused with [`CxError::Overflow`].
 pub(crate) fn summarise(
     counts: &PerCategory<u64>,
     weights: Option<&PerCategory<f64>>,
     rule: &CategoryRule,
-) -> KanoSummary {
+) -> Result<KanoSummary> {
     let mass = weights.copied().unwrap_or_else(|| counts.map(|c| c as f64));
-    let n: u64 = Category::ALL.iter().map(|&c| counts.get(c)).sum();
+    let n = (Category::ALL.iter())
+        .try_fold(0u64, |n, &c| n.checked_add(counts.get(c)))
+        .ok_or_else(|| CxError::overflow(format!("Kano counts {counts:?} add up past 2^64 - 1")))?;
     let total: f64 = Category::ALL.iter().map(|&c| mass.get(c)).sum();
     let fong = (n > 0).then(|| {
-        let (a, b) = top_two(&RANKED.map(|c| counts.get(c) as f64));
+        let (a, b) = top_two(&RANKED.map(|c| counts.get(c)));
         fong_test(counts.get(RANKED[a]), counts.get(RANKED[b]), n).expect("a + b <= n > 0")
     });
     let aomi = mass.a + mass.o + mass.m + mass.i;
@@ -233,61 +262,118 @@ pub(crate) fn summarise(
         worse,
     };
     if total <= 0.0 {
-        return summary;
+        return Ok(summary);
     }
     let shares = mass.map(|m| m / total);
-    let ranked = RANKED.map(|c| shares.get(c));
-    let (first, second) = top_two(&ranked);
-    let strength = ranked[first] - ranked[second];
-    let (category, contenders) = choose(&shares, rule, strength);
+    // The rules decide on the counts themselves (exact integers when unweighted), not on the float shares: a
+    // share difference or sum rounds either way of an exact tie.
+    let (first, second, (category, contenders)) = match weights {
+        None => decide(&counts.map(u128::from), u128::from(n), rule),
+        Some(w) => decide(w, total, rule),
+    };
     summary.shares = Some(shares);
     summary.category = category;
     summary.contenders = contenders;
     summary.herzberg = category.map(Category::herzberg);
-    summary.category_strength = Some(strength);
+    summary.category_strength = Some(shares.get(first) - shares.get(second));
     summary.total_strength = Some(shares.a + shares.o + shares.m);
-    summary
+    Ok(summary)
+}
+
+/// What the rules compare: counts as integers (`u128`, so sums of `u64` counts cannot wrap) or importance
+/// weights.
+trait Mass: Copy + PartialOrd + std::ops::Add<Output = Self> + std::ops::Sub<Output = Self> {
+    fn to_f64(self) -> f64;
+}
+
+impl Mass for u128 {
+    fn to_f64(self) -> f64 {
+        self as f64
+    }
+}
+
+impl Mass for f64 {
+    fn to_f64(self) -> f64 {
+        self
+    }
+}
+
+/// Whether a difference of `difference` out of `total` is within a share `gap`: `difference ≤ gap · total`, the
+/// product rounded once. For counts the difference is an exact integer, and a gap written as a short decimal
+/// times a count that makes it whole rounds to that whole number, so 6 in 100 is within a gap of 0.06 (while the
+/// float shares 0.53 − 0.47 come out just above 0.06).
+fn within_gap<T: Mass>(difference: T, gap: f64, total: T) -> bool {
+    difference.to_f64() <= gap * total.to_f64()
+}
+
+/// The most frequent and second most frequent of M, O, A, I, R, and the rule's choice.
+fn decide<T: Mass>(
+    mass: &PerCategory<T>,
+    total: T,
+    rule: &CategoryRule,
+) -> (Category, Category, (Option<Category>, Vec<Category>)) {
+    let (first, second) = top_two(&RANKED.map(|c| mass.get(c)));
+    let (first, second) = (RANKED[first], RANKED[second]);
+    (first, second, choose(mass, total, rule, first, second))
 }
 
 /// Indices of the largest and second largest values (earlier index first on equal values).
-fn top_two(values: &[f64; 5]) -> (usize, usize) {
+fn top_two<T: PartialOrd>(values: &[T; 5]) -> (usize, usize) {
     let mut order = [0, 1, 2, 3, 4];
-    order.sort_by(|&x, &y| values[y].total_cmp(&values[x]).then(x.cmp(&y)));
+    // Masses are never NaN (importance is checked finite), so `partial_cmp` always answers.
+    let by_value = |x: &usize, y: &usize| values[*y].partial_cmp(&values[*x]).unwrap_or(std::cmp::Ordering::Equal);
+    order.sort_by(|x, y| by_value(x, y).then(x.cmp(y)));
     (order[0], order[1])
 }
 
+/// The largest mass of `among`.
+fn top_of<T: Mass>(mass: &PerCategory<T>, among: &[Category]) -> T {
+    (among.iter().map(|&c| mass.get(c)))
+        .reduce(|top, m| if m > top { m } else { top })
+        .expect("categories to choose from")
+}
+
 /// The most frequent of `among`: one category, or none and the tied ones.
-fn most_frequent(shares: &PerCategory<f64>, among: &[Category]) -> (Option<Category>, Vec<Category>) {
-    let top = among.iter().map(|&c| shares.get(c)).fold(f64::NEG_INFINITY, f64::max);
-    let tied: Vec<Category> = among.iter().copied().filter(|&c| shares.get(c) == top).collect();
+fn most_frequent<T: Mass>(mass: &PerCategory<T>, among: &[Category]) -> (Option<Category>, Vec<Category>) {
+    let top = top_of(mass, among);
+    let tied: Vec<Category> = among.iter().copied().filter(|&c| mass.get(c) == top).collect();
     match tied.as_slice() {
         [only] => (Some(*only), Vec::new()),
         _ => (None, tied),
     }
 }
 
-fn choose(shares: &PerCategory<f64>, rule: &CategoryRule, strength: f64) -> (Option<Category>, Vec<Category>) {
+fn choose<T: Mass>(
+    mass: &PerCategory<T>,
+    total: T,
+    rule: &CategoryRule,
+    first: Category,
+    second: Category,
+) -> (Option<Category>, Vec<Category>) {
     match *rule {
-        CategoryRule::Mode => most_frequent(shares, &Category::ALL),
+        CategoryRule::Mode => most_frequent(mass, &Category::ALL),
         CategoryRule::MOAI { gap } => {
-            let top = RANKED.iter().map(|&c| shares.get(c)).fold(f64::NEG_INFINITY, f64::max);
-            if shares.q > top {
+            let top = mass.get(first);
+            if mass.q > top {
                 return (Some(Category::Q), Vec::new());
             }
-            if strength > gap {
-                return most_frequent(shares, &RANKED);
+            // The strength (first − second) within the gap is a tie.
+            if !within_gap(top - mass.get(second), gap, total) {
+                return most_frequent(mass, &RANKED);
             }
             // Within the gap of the top, the first in M > O > A > I > R order wins.
-            let contenders: Vec<Category> = RANKED.iter().copied().filter(|&c| shares.get(c) >= top - gap).collect();
+            let contenders: Vec<Category> = (RANKED.iter().copied())
+                .filter(|&c| within_gap(top - mass.get(c), gap, total))
+                .collect();
             (Some(contenders[0]), contenders)
         }
         CategoryRule::OamVsIrq => {
-            let positive = shares.o + shares.a + shares.m;
-            let rest = shares.i + shares.r + shares.q;
+            let positive = mass.o + mass.a + mass.m;
+            let rest = mass.i + mass.r + mass.q;
             if positive > rest {
-                most_frequent(shares, &[Category::O, Category::A, Category::M])
+                most_frequent(mass, &[Category::O, Category::A, Category::M])
             } else {
-                most_frequent(shares, &[Category::I, Category::R, Category::Q])
+                most_frequent(mass, &[Category::I, Category::R, Category::Q])
             }
         }
     }
@@ -304,7 +390,12 @@ fn choose(shares: &PerCategory<f64>, rule: &CategoryRule, strength: f64) -> (Opt
 /// assert_eq!(by_moai.category, Some(Category::M)); // strength 0.04 ≤ 0.06: M before O
 /// # Ok::<(), cx_core::CxError>(())
 /// ```
+///
+/// More than [`MAX_KANO_ATTRIBUTES`](super::MAX_KANO_ATTRIBUTES) attributes are refused with
+/// [`CxError::LimitExceeded`], as in [`kano`](super::kano); counts of one attribute that add up past 2^64 − 1
+/// with [`CxError::Overflow`].
 pub fn kano_summary(counts: &[PerCategory<u64>], rule: CategoryRule) -> Result<Vec<KanoSummary>> {
+    super::kano::check_attributes(counts.len())?;
     rule.check()?;
-    Ok(counts.iter().map(|c| summarise(c, None, &rule)).collect())
+    counts.iter().map(|c| summarise(c, None, &rule)).collect()
 }

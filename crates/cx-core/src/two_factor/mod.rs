@@ -44,7 +44,7 @@ pub use effortless::{
 };
 pub use kano::{
     ANSWER_MAPPING_VERSION, Answer, AnswerMapping, Category, EvaluationTable, Herzberg, KanoAnswers, KanoAttribute,
-    KanoOptions, KanoResult, PerCategory, kano,
+    KanoOptions, KanoResult, MAX_KANO_ATTRIBUTES, PerCategory, kano,
 };
 pub use kano_summary::{CategoryRule, DuMouchel, FongTest, KanoSummary, fong_test, kano_summary};
 pub use lexicon::{
