@@ -102,6 +102,9 @@ def kano(
     ``fong_significant``, ``better``, ``worse``, DuMouchel's ``functional_mean``, ``functional_sd``,
     ``dysfunctional_mean``, ``dysfunctional_sd``, ``quadrant``, and ``importance`` (mean) with ``weighted_A`` ...
     when weighted.
+
+    Categories are decided on the counts, so exact ties stay ties. At most 100,000 attributes are analysed in one
+    call; more raise :class:`LimitExceededError` before anything is allocated per attribute.
     """
     f_codes, f_labels = _labels(functional, "functional")
     d_codes, d_labels = _labels(dysfunctional, "dysfunctional")
