@@ -1,7 +1,8 @@
-//! The result JSON that Python's pickling reads back (`Estimate`, `Comparison`, `PairedComparison`
-//! `_from_json`): the first byte picks the type; a parsed result re-serialises to JSON that parses to itself.
+//! The JSON that Python's pickling reads back (`Estimate`, `Comparison`, `PairedComparison` `_from_json`) and
+//! the serde forms of `Histogram` and `Accumulator` (checked by their `TryFrom` on the way in): the first byte
+//! picks the type; a parsed value re-serialises to JSON that parses to itself.
 #![no_main]
-use cx_core::survey::{Comparison, Estimate, PairedComparison};
+use cx_core::survey::{Accumulator, Comparison, Estimate, Histogram, PairedComparison};
 use cx_fuzz::*;
 use libfuzzer_sys::fuzz_target;
 use serde::{Serialize, de::DeserializeOwned};
@@ -19,9 +20,11 @@ fuzz_target!(|data: &[u8]| {
     let Some((&which, json)) = data.split_first() else {
         return;
     };
-    match which % 3 {
+    match which % 5 {
         0 => check::<Estimate>(json),
         1 => check::<Comparison>(json),
-        _ => check::<PairedComparison>(json),
+        2 => check::<PairedComparison>(json),
+        3 => check::<Histogram>(json),
+        _ => check::<Accumulator>(json),
     }
 });
