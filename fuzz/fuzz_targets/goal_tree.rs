@@ -12,8 +12,8 @@ fuzz_target!(|data: &[u8]| {
     let json = tree.to_json();
     assert_eq!(GoalTree::from_json(&json).expect("a tree re-parses").to_json(), json);
     let ids: Vec<&str> = tree.goals().iter().map(|g| g.id.as_str()).collect();
-    for i in 0..ids.len() {
-        assert_eq!(tree.index_of(ids[i]), Some(i));
+    for (i, id) in ids.iter().enumerate() {
+        assert_eq!(tree.index_of(id), Some(i));
         tree.children(i);
     }
     tree.codes(&ids).expect("a tree's own ids have codes");
