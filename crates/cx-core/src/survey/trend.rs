@@ -13,8 +13,39 @@ use serde::{Deserialize, Serialize};
 use std::collections::HashMap;
 use std::hash::Hash;
 
-/// Trends longer than this many periods are refused: they usually mean a bad date (year 9999) in the input.
+/// Trends longer than this many periods (first to last, gaps included) are refused with
+/// [`CxError::LimitExceeded`]: they usually mean a bad date (year 9999) in the input, and a trend has one row per
+/// period.
 pub const MAX_PERIODS: i64 = 100_000;
+
+/// Building a trend from rows allocates one histogram per period from the first to the last: periods × scale
+/// points counts ("cells"). Up to this many cells are always allowed (16 MiB of counts: 100,000 periods of an
+/// 11-point scale fit)...
+const MIN_PERIOD_CELLS: u64 = 1 << 21;
+
+/// ... and beyond it up to this many per input row, so the allocation stays a bounded multiple of the input: two
+/// rows ten years apart on a 1001-point scale by day are refused rather than allocating 30 MB of empty periods.
+const PERIOD_CELLS_PER_ROW: u64 = 64;
+
+/// Refuses per-period histograms of more cells than [`MIN_PERIOD_CELLS`] or [`PERIOD_CELLS_PER_ROW`] per row
+/// allow, before anything is allocated.
+fn check_period_cells(n_periods: u64, scale: Scale, rows: usize, period: Period) -> Result<()> {
+    let cells = n_periods.saturating_mul(scale.points() as u64);
+    let limit = MIN_PERIOD_CELLS.max((rows as u64).saturating_mul(PERIOD_CELLS_PER_ROW));
+    if cells > limit {
+        return Err(CxError::limit(
+            format!(
+                "{}s × scale points of a trend over {rows} rows ({n_periods} {}s of {} points)",
+                period.name(),
+                period.name(),
+                scale.points()
+            ),
+            limit,
+            cells,
+        ));
+    }
+    Ok(())
+}
 
 /// The estimate of a period or window, or `None` when it has fewer than `min_n` responses or too little data
 /// for the interval (a row that shows its n instead of a number; empty is not zero).
@@ -98,16 +129,44 @@ pub struct Trend {
     pub n_missing: u64,
 }
 
-/// Refuses a range of period keys too wide to be a real survey (most likely a bad date).
-fn check_period_span(first: i64, last: i64, period: Period) -> Result<()> {
-    if last - first >= MAX_PERIODS {
-        return Err(CxError::invalid_argument(
-            "dates",
-            format!("{} to {}", period.start(first), period.end(last)),
-            format!("span more than {MAX_PERIODS} {}s; check for a bad date", period.name()),
+/// Refuses a range of period keys too wide to be a real survey (most likely a bad date): more than
+/// [`MAX_PERIODS`] periods is [`CxError::LimitExceeded`]. The keys must be in [`Period::key_range`].
+pub(crate) fn check_period_span(first: i64, last: i64, period: Period) -> Result<()> {
+    let n_periods = i128::from(last) - i128::from(first) + 1;
+    if n_periods > i128::from(MAX_PERIODS) {
+        let (start, end) = (period.checked_start(first), period.checked_end(last));
+        let describe = |d: Option<NaiveDate>, key: i64| d.map_or_else(|| format!("key {key}"), |d| d.to_string());
+        return Err(CxError::limit(
+            format!(
+                "{}s in a trend from {} to {} (check for a bad date)",
+                period.name(),
+                describe(start, first),
+                describe(end, last)
+            ),
+            MAX_PERIODS as u64,
+            n_periods,
         ));
     }
     Ok(())
+}
+
+/// Refuses period keys whose periods are not wholly inside the supported calendar (they have no start, end or
+/// label): `what` names the argument, `key` the first bad key.
+pub(crate) fn check_period_key(what: &str, key: i64, period: Period) -> Result<()> {
+    let range = period.key_range();
+    if range.contains(&key) {
+        return Ok(());
+    }
+    Err(CxError::invalid_argument(
+        what,
+        key,
+        format!(
+            "is not the key of a {} inside the supported calendar ({} to {})",
+            period.name(),
+            range.start(),
+            range.end()
+        ),
+    ))
 }
 
 /// The period of every day from the first to the last of an input, as codes from the first period: a pass over
@@ -124,7 +183,7 @@ impl DayTable {
 
     /// The table for `days`, or `None` when a day is not a date (the per-row path then names it) or the days
     /// span too long a time.
-    fn of(days: &[i64], period: Period) -> Result<Option<DayTable>> {
+    fn of(days: &[i64], period: Period, scale: Scale) -> Result<Option<DayTable>> {
         let (lo, hi) = days
             .iter()
             .fold((i64::MAX, i64::MIN), |(lo, hi), &d| (lo.min(d), hi.max(d)));
@@ -137,7 +196,12 @@ impl DayTable {
         }
         // Periods follow the calendar, so the first and last days hold the first and last periods.
         let (first_key, last_key) = (period.key(first), period.key(last));
+        let keys = period.key_range();
+        if !(keys.contains(&first_key) && keys.contains(&last_key)) {
+            return Ok(None); // a period straddles an end of the calendar: the per-row path names the date
+        }
         check_period_span(first_key, last_key, period)?;
+        check_period_cells((last_key - first_key + 1) as u64, scale, days.len(), period)?;
         let codes = (0..=hi - lo)
             .map(|i| (period.key(first + chrono::TimeDelta::days(i)) - first_key) as u32)
             .collect();
@@ -165,7 +229,7 @@ pub(crate) fn period_keys<T: ScoreValue, D: CalendarDate>(
         return Err(CxError::empty("dates"));
     }
     if let Some(days) = D::as_days(dates)
-        && let Some(table) = DayTable::of(days, period)?
+        && let Some(table) = DayTable::of(days, period, scale)?
     {
         let histograms = Histogram::by_day_table_threads(
             scale,
@@ -185,9 +249,26 @@ pub(crate) fn period_keys<T: ScoreValue, D: CalendarDate>(
         *keys.iter().min().expect("non-empty"),
         *keys.iter().max().expect("non-empty"),
     );
+    let range = period.key_range();
+    if !(range.contains(&first) && range.contains(&last)) {
+        // A date within a period of either end of the calendar: its period has no start or end to show.
+        let index = keys
+            .iter()
+            .position(|k| !range.contains(k))
+            .expect("a key out of range");
+        return Err(CxError::InvalidDate {
+            value: format!(
+                "{} (its {} extends past the calendar)",
+                dates[index].describe(),
+                period.name()
+            ),
+            index,
+        });
+    }
     check_period_span(first, last, period)?;
-    let codes: Vec<u32> = keys.iter().map(|k| (k - first) as u32).collect();
     let n_periods = (last - first + 1) as usize;
+    check_period_cells(n_periods as u64, scale, dates.len(), period)?;
+    let codes: Vec<u32> = keys.iter().map(|k| (k - first) as u32).collect();
     let histograms = Histogram::by_group_codes(scale, scores, &codes, n_periods, weights, missing)?;
     Ok((first, histograms))
 }
@@ -233,6 +314,9 @@ pub fn trend_threads<T: ScoreValue, D: CalendarDate>(
 }
 
 /// A trend from per-period accumulators: `histograms[i]` belongs to period key `first_key + i`.
+///
+/// Every key from `first_key` on must be in [`Period::key_range`] of `options.period` (an
+/// [`CxError::InvalidArgument`] otherwise); missing responses that add past 2^64 − 1 are [`CxError::Overflow`].
 pub fn trend_from_histograms(
     spec: &MetricSpec,
     first_key: i64,
@@ -240,18 +324,47 @@ pub fn trend_from_histograms(
     options: &TrendOptions,
 ) -> Result<Trend> {
     let period = options.period.validate()?;
-    let mut rows: Vec<TrendRow> = Vec::with_capacity(histograms.len());
-    for (i, h) in histograms.iter().enumerate() {
+    check_period_key("first_key", first_key, period)?;
+    if let Some(last) = histograms.len().checked_sub(1) {
+        let last_key = i64::try_from(last).ok().and_then(|n| first_key.checked_add(n));
+        check_period_key("first_key + histograms.len() - 1", last_key.unwrap_or(i64::MAX), period)?;
+    }
+    trend_of_periods(spec, first_key, histograms.len(), histograms.iter(), options)
+}
+
+/// The trend of `n_periods` consecutive periods from `first_key`, their histograms given in order (the same one
+/// may stand for every empty period, so a sparse state needs no histogram per gap). The keys must be in range.
+pub(crate) fn trend_of_periods<'a>(
+    spec: &MetricSpec,
+    first_key: i64,
+    n_periods: usize,
+    histograms: impl Iterator<Item = &'a Histogram>,
+    options: &TrendOptions,
+) -> Result<Trend> {
+    let period = options.period.validate()?;
+    let mut rows: Vec<TrendRow> = Vec::with_capacity(n_periods);
+    let mut n_missing = 0u64;
+    let mut previous: Option<&Histogram> = None;
+    for (i, h) in histograms.take(n_periods).enumerate() {
         let key = first_key + i as i64;
+        n_missing = n_missing
+            .checked_add(h.n_missing())
+            .ok_or_else(|| CxError::overflow("missing responses across the periods of a trend add past 2^64 - 1"))?;
         let estimate = estimate_if_enough(spec, h, options.min_n, &options.estimate)?;
-        let change = match (i.checked_sub(1).and_then(|j| rows[j].estimate.as_ref()), &estimate) {
-            (Some(_), Some(_)) => match compare(spec, h, &histograms[i - 1], options.compare, options.estimate.level) {
+        let change = match (
+            i.checked_sub(1).and_then(|j| rows[j].estimate.as_ref()),
+            &estimate,
+            previous,
+        ) {
+            (Some(_), Some(_), Some(before)) => match compare(spec, h, before, options.compare, options.estimate.level)
+            {
                 Ok(c) => Some(c),
                 Err(CxError::InsufficientData { .. }) => None,
                 Err(e) => return Err(e),
             },
             _ => None,
         };
+        previous = Some(h);
         rows.push(TrendRow {
             label: period.label(key),
             start: period.start(key),
@@ -276,7 +389,7 @@ pub fn trend_from_histograms(
     Ok(Trend {
         period,
         rows,
-        n_missing: histograms.iter().map(Histogram::n_missing).sum(),
+        n_missing,
     })
 }
 
