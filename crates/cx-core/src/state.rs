@@ -36,7 +36,7 @@
 //! decodes and merges like any other. A service that accepts states from sources it does not control (other
 //! tenants, clients, a queue others can write to) must authenticate them where they travel, with a MAC (HMAC
 //! with a key the service holds) or a signature over the bytes, checked before `from_bytes`; and, as with any
-//! untrusted upload, bound the size it accepts.
+//! untrusted upload, bound the size it accepts. `docs/partial_states.md` says the same for every surface.
 
 use crate::{CxError, Result};
 
