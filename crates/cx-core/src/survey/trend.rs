@@ -709,4 +709,69 @@ mod tests {
         // Linear: 0.2 s in a debug build; the quadratic pass took over a minute here in debug.
         assert!(elapsed.as_secs() < 10, "{elapsed:?}");
     }
+
+    #[test]
+    fn periods_at_the_ends_of_the_calendar_are_errors_not_panics() {
+        let spec = MetricSpec::nps();
+        let last_day = days_since_epoch(NaiveDate::MAX);
+        // December of the last year lies inside the calendar; a quarter running past it does not.
+        let by = |period| TrendOptions {
+            period,
+            ..Default::default()
+        };
+        let t = trend(&spec, &[10.0], &[last_day], None, &by(Period::Month)).unwrap();
+        assert_eq!(t.rows[0].end, NaiveDate::MAX);
+        let fiscal = by(Period::Quarter { fiscal_start_month: 2 });
+        let err = trend(&spec, &[10.0, 9.0], &[last_day - 400, last_day], None, &fiscal).unwrap_err();
+        assert!(matches!(err, CxError::InvalidDate { index: 1, .. }), "{err}");
+        assert!(err.to_string().contains("extends past the calendar"), "{err}");
+        // Keys given directly are checked before any date is made of them.
+        let h = [Histogram::new(spec.scale), Histogram::new(spec.scale)];
+        for first in [i64::MIN, i64::MAX, *Period::Month.key_range().end()] {
+            let err = trend_from_histograms(&spec, first, &h, &TrendOptions::default()).unwrap_err();
+            assert!(matches!(err, CxError::InvalidArgument { .. }), "{err}");
+        }
+        assert!(trend_from_histograms(&spec, 24_000, &h, &TrendOptions::default()).is_ok());
+    }
+
+    #[test]
+    fn per_period_histograms_are_capped_relative_to_the_rows() {
+        // Two rows on a 1001-point scale ten years apart by day: 3,653 periods × 1001 points.
+        let scale = Scale { min: 0, max: 1000 };
+        let spec = MetricSpec {
+            scale,
+            categories: super::super::spec::Categories {
+                positive: super::super::spec::PointRange { lo: 900, hi: 1000 },
+                negative: None,
+            },
+            scoring: super::super::spec::Scoring::TopBox,
+            ..MetricSpec::csat()
+        };
+        let options = TrendOptions {
+            period: Period::Day,
+            ..Default::default()
+        };
+        let err = trend(&spec, &[1.0, 2.0], &[DAY0, DAY0 + 3652], None, &options).unwrap_err();
+        assert!(
+            matches!(
+                err,
+                CxError::LimitExceeded {
+                    limit: MIN_PERIOD_CELLS,
+                    found: 3_656_653,
+                    ..
+                }
+            ),
+            "{err}"
+        );
+        // By month the same rows are 121 periods; and enough rows buy a longer span.
+        assert!(trend(&spec, &[1.0, 2.0], &[DAY0, DAY0 + 3652], None, &TrendOptions::default()).is_ok());
+        let n = 60_000;
+        let scores: Vec<f64> = (0..n).map(|i| (i % 1001) as f64).collect();
+        let dates: Vec<i64> = (0..n).map(|i| DAY0 + (i as i64 % 3653)).collect();
+        assert_eq!(trend(&spec, &scores, &dates, None, &options).unwrap().rows.len(), 3653);
+        // And the per-row path (dates as NaiveDate) applies the same cap.
+        let d = |k: i64| k.to_date().unwrap();
+        let err = trend(&spec, &[1.0, 2.0], &[d(DAY0), d(DAY0 + 3652)], None, &options).unwrap_err();
+        assert!(matches!(err, CxError::LimitExceeded { .. }), "{err}");
+    }
 }
