@@ -363,8 +363,8 @@ fn responses(h: &Histogram) -> Option<u64> {
 }
 
 /// The responses of several histograms together, or `None` past 2^64 − 1.
-fn total_responses<'a>(histograms: impl Iterator<Item = &'a Histogram>) -> Option<u64> {
-    histograms.fold(Some(0u64), |total, h| total?.checked_add(responses(h)?))
+fn total_responses<'a>(mut histograms: impl Iterator<Item = &'a Histogram>) -> Option<u64> {
+    histograms.try_fold(0u64, |total, h| total.checked_add(responses(h)?))
 }
 
 /// Refuses adding `theirs` to a state holding `mine` when the responses of both would add past 2^64 − 1.
