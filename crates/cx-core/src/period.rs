@@ -18,7 +18,7 @@
 //! ```
 
 use crate::{CxError, Result};
-use chrono::{Datelike, Days, Months, NaiveDate};
+use chrono::{Datelike, NaiveDate};
 use serde::{Deserialize, Serialize};
 
 /// A way of bucketing dates.
@@ -59,10 +59,11 @@ fn month_index(date: NaiveDate) -> i64 {
     i64::from(date.year()) * 12 + i64::from(date.month0())
 }
 
-fn month_start(index: i64) -> NaiveDate {
-    let year = i32::try_from(index.div_euclid(12)).expect("year in range");
-    let month = u32::try_from(index.rem_euclid(12)).expect("month in range") + 1;
-    NaiveDate::from_ymd_opt(year, month, 1).expect("valid date")
+/// The first day of the month with this index, `None` outside the supported calendar.
+fn month_start(index: i64) -> Option<NaiveDate> {
+    let year = i32::try_from(index.div_euclid(12)).ok()?;
+    let month = u32::try_from(index.rem_euclid(12)).ok()? + 1;
+    NaiveDate::from_ymd_opt(year, month, 1)
 }
 
 /// A date as the survey functions accept it: a [`NaiveDate`], or whole days since 1970-01-01 (`i32`, `i64`), the
@@ -176,7 +177,7 @@ pub fn to_dates<D: CalendarDate>(dates: &[D]) -> Result<Vec<NaiveDate>> {
 /// # Ok::<(), cx_core::CxError>(())
 /// ```
 pub fn quarter_of(date: NaiveDate, fiscal_start_month: u32) -> Result<(NaiveDate, NaiveDate)> {
-    Ok(Period::Quarter { fiscal_start_month }.validate()?.span(date))
+    Period::Quarter { fiscal_start_month }.validate()?.checked_span(date)
 }
 
 /// The first and last day of the fiscal year containing `date` (named by the year it starts in).
@@ -190,7 +191,7 @@ pub fn quarter_of(date: NaiveDate, fiscal_start_month: u32) -> Result<(NaiveDate
 /// # Ok::<(), cx_core::CxError>(())
 /// ```
 pub fn fiscal_year_of(date: NaiveDate, fiscal_start_month: u32) -> Result<(NaiveDate, NaiveDate)> {
-    Ok(Period::Year { fiscal_start_month }.validate()?.span(date))
+    Period::Year { fiscal_start_month }.validate()?.checked_span(date)
 }
 
 impl Period {
@@ -252,30 +253,108 @@ impl Period {
     }
 
     /// First day of the period with this key.
+    ///
+    /// # Panics
+    ///
+    /// When `key` is outside [`Period::key_range`] (its period is not wholly inside the supported calendar);
+    /// keys from [`Period::key`] of a date in range, and keys checked against `key_range`, never are.
+    /// [`Period::checked_start`] returns `None` instead.
     pub fn start(self, key: i64) -> NaiveDate {
+        self.checked_start(key)
+            .unwrap_or_else(|| panic!("{} key {key} is outside the supported calendar", self.name()))
+    }
+
+    /// Last day of the period with this key (inclusive).
+    ///
+    /// # Panics
+    ///
+    /// As [`Period::start`]; [`Period::checked_end`] returns `None` instead.
+    pub fn end(self, key: i64) -> NaiveDate {
+        self.checked_end(key)
+            .unwrap_or_else(|| panic!("{} key {key} is outside the supported calendar", self.name()))
+    }
+
+    /// First day of the period with this key, `None` when it is before [`NaiveDate::MIN`] or after
+    /// [`NaiveDate::MAX`]: keys read from bytes or given by a caller can be any `i64`.
+    pub fn checked_start(self, key: i64) -> Option<NaiveDate> {
         match self {
-            Period::Day => epoch() + chrono::TimeDelta::days(key),
-            Period::IsoWeek => week_origin() + chrono::TimeDelta::days(key * 7),
+            Period::Day => epoch().checked_add_signed(chrono::TimeDelta::try_days(key)?),
+            Period::IsoWeek => week_origin().checked_add_signed(chrono::TimeDelta::try_days(key.checked_mul(7)?)?),
             Period::Month => month_start(key),
             _ => {
                 let (len, shift) = self.months_per_period().expect("month-based period");
-                month_start(key * len + shift)
+                month_start(key.checked_mul(len)?.checked_add(shift)?)
             }
         }
     }
 
-    /// Last day of the period with this key (inclusive).
-    pub fn end(self, key: i64) -> NaiveDate {
-        self.start(key + 1) - Days::new(1)
+    /// Last day (inclusive) of the period with this key, `None` when the period does not end inside the
+    /// supported calendar.
+    pub fn checked_end(self, key: i64) -> Option<NaiveDate> {
+        // Found from the period's own days, not as the day before the next period, which may not exist
+        // (the last month of the calendar ends on NaiveDate::MAX).
+        match self {
+            Period::Day => self.checked_start(key),
+            Period::IsoWeek => self.checked_start(key)?.checked_add_signed(chrono::TimeDelta::days(6)),
+            _ => {
+                let (len, shift) = self.months_per_period().unwrap_or((1, 0));
+                let last_month = key.checked_mul(len)?.checked_add(shift + len - 1)?;
+                let first = month_start(last_month)?;
+                (28..=31).rev().find_map(|day| first.with_day(day))
+            }
+        }
+    }
+
+    /// The keys of the periods that lie wholly inside the supported calendar ([`NaiveDate::MIN`] to
+    /// [`NaiveDate::MAX`], about 262,000 years either side of year 0): the keys whose start, end and label exist.
+    /// A period key read from a state or given by a caller must be in this range; a date in a period that
+    /// straddles either end of the calendar has a key outside it.
+    ///
+    /// ```
+    /// use cx_core::period::Period;
+    ///
+    /// let months = Period::Month.key_range();
+    /// assert!(Period::Month.checked_start(*months.end()).is_some());
+    /// assert!(Period::Month.checked_end(*months.end() + 1).is_none());
+    /// assert!(!months.contains(&i64::MAX));
+    /// ```
+    pub fn key_range(self) -> std::ops::RangeInclusive<i64> {
+        let lo = self.key(NaiveDate::MIN);
+        let lo = if self.checked_start(lo).is_some() { lo } else { lo + 1 };
+        let hi = self.key(NaiveDate::MAX);
+        let hi = if self.checked_end(hi).is_some() { hi } else { hi - 1 };
+        lo..=hi
     }
 
     /// The first and last day (inclusive) of the period containing `date`: "this quarter" for a date.
+    ///
+    /// # Panics
+    ///
+    /// When the period straddles either end of the supported calendar (a date within a year of
+    /// [`NaiveDate::MIN`] or [`NaiveDate::MAX`]); [`quarter_of`] and [`fiscal_year_of`] return an error instead.
     pub fn span(self, date: NaiveDate) -> (NaiveDate, NaiveDate) {
         let key = self.key(date);
         (self.start(key), self.end(key))
     }
 
+    /// [`Period::span`], or an error naming `date` when its period straddles an end of the calendar.
+    fn checked_span(self, date: NaiveDate) -> Result<(NaiveDate, NaiveDate)> {
+        let key = self.key(date);
+        match (self.checked_start(key), self.checked_end(key)) {
+            (Some(start), Some(end)) => Ok((start, end)),
+            _ => Err(CxError::invalid_argument(
+                "date",
+                date,
+                format!("its {} extends past the supported calendar", self.name()),
+            )),
+        }
+    }
+
     /// A short label: `2025-03-14`, `2025-W11`, `2025-03`, `2025-Q1` / `FY2025-Q4`, `2025` / `FY2025`.
+    ///
+    /// # Panics
+    ///
+    /// As [`Period::start`], for a key outside [`Period::key_range`].
     pub fn label(self, key: i64) -> String {
         let start = self.start(key);
         match self {
@@ -286,12 +365,14 @@ impl Period {
             }
             Period::Month => start.format("%Y-%m").to_string(),
             Period::Quarter { fiscal_start_month } => {
+                // Quarter keys count from the first quarter of fiscal year 0, so the fiscal year is key / 4
+                // (computed, not found by stepping back from `start`, which can leave the calendar).
                 let quarter = key.rem_euclid(4) + 1;
-                let first_of_year = start - Months::new(3 * (quarter as u32 - 1));
+                let year = key.div_euclid(4);
                 if fiscal_start_month == 1 {
-                    format!("{}-Q{quarter}", first_of_year.year())
+                    format!("{year}-Q{quarter}")
                 } else {
-                    format!("FY{}-Q{quarter}", first_of_year.year())
+                    format!("FY{year}-Q{quarter}")
                 }
             }
             Period::Year { fiscal_start_month } => {
@@ -319,6 +400,18 @@ impl Period {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use chrono::Days;
+
+    const PERIODS: [Period; 8] = [
+        Period::Day,
+        Period::IsoWeek,
+        Period::Month,
+        Period::Quarter { fiscal_start_month: 1 },
+        Period::Quarter { fiscal_start_month: 4 },
+        Period::Quarter { fiscal_start_month: 11 },
+        Period::Year { fiscal_start_month: 1 },
+        Period::Year { fiscal_start_month: 7 },
+    ];
 
     fn d(y: i32, m: u32, day: u32) -> NaiveDate {
         NaiveDate::from_ymd_opt(y, m, day).unwrap()
@@ -326,16 +419,7 @@ mod tests {
 
     #[test]
     fn every_period_contains_its_dates_and_keys_are_consecutive() {
-        let periods = [
-            Period::Day,
-            Period::IsoWeek,
-            Period::Month,
-            Period::Quarter { fiscal_start_month: 1 },
-            Period::Quarter { fiscal_start_month: 4 },
-            Period::Quarter { fiscal_start_month: 11 },
-            Period::Year { fiscal_start_month: 1 },
-            Period::Year { fiscal_start_month: 7 },
-        ];
+        let periods = PERIODS;
         let mut date = d(1968, 12, 20);
         while date < d(1972, 3, 1) {
             for p in periods {
@@ -382,6 +466,51 @@ mod tests {
         ));
         assert!(matches!(
             Period::parse("quarter", 0),
+            Err(CxError::InvalidArgument { .. })
+        ));
+    }
+
+    #[test]
+    fn keys_past_the_calendar_are_none_not_panics() {
+        for p in PERIODS {
+            let range = p.key_range();
+            let (lo, hi) = (*range.start(), *range.end());
+            for k in [lo, lo + 1, hi - 1, hi] {
+                let (start, end) = (p.checked_start(k).unwrap(), p.checked_end(k).unwrap());
+                assert_eq!((p.start(k), p.end(k)), (start, end), "{p:?} {k}");
+                assert!(start <= end && p.key(start) == k && p.key(end) == k, "{p:?} {k}");
+                assert!(!p.label(k).is_empty());
+            }
+            // Just outside, the period leaves the calendar at one end.
+            assert!(
+                p.checked_start(lo - 1).is_none() || p.checked_end(lo - 1).is_none(),
+                "{p:?}"
+            );
+            assert!(p.checked_end(hi + 1).is_none(), "{p:?}");
+            for k in [
+                i64::MIN,
+                i64::MIN / 7,
+                i64::MIN / 12,
+                -1 << 40,
+                1 << 40,
+                i64::MAX / 12,
+                i64::MAX,
+            ] {
+                assert!(!range.contains(&k));
+                assert!(p.checked_start(k).is_none() || p.checked_end(k).is_none(), "{p:?} {k}");
+            }
+        }
+    }
+
+    #[test]
+    fn quarters_at_the_ends_of_the_calendar_are_errors() {
+        assert!(quarter_of(NaiveDate::MAX, 1).is_ok());
+        assert!(matches!(
+            quarter_of(NaiveDate::MAX, 2),
+            Err(CxError::InvalidArgument { .. })
+        ));
+        assert!(matches!(
+            fiscal_year_of(NaiveDate::MIN, 7),
             Err(CxError::InvalidArgument { .. })
         ));
     }

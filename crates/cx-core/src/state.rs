@@ -16,6 +16,27 @@
 //! integers zigzag varints, floats their exact IEEE bits, so a state read back is bit-for-bit the state written.
 //! A truncated, padded or corrupted buffer, or a state of another kind, is a [`CxError::InvalidConfig`] naming
 //! the state and the byte offset, never a panic; the checksum catches flipped bits that would still parse.
+//!
+//! # What the checksum is for, and states from untrusted sources
+//!
+//! The CRC-32 detects **accidental damage**: a truncated upload, a flipped bit on disk, bytes of the wrong
+//! file. It is not a signature. Anyone can compute it ([`wrap`] does, for any payload), so it proves nothing
+//! about who wrote a state or whether its numbers are real.
+//!
+//! cx therefore treats every state's bytes as untrusted input, checksum or not. Each decoder validates what it
+//! reads: lengths are bounded by the bytes left (a length cannot make the reader allocate more than the buffer
+//! holds), versions, kinds, flags and specs are checked, keys are in order, period keys lie inside the
+//! supported calendar and span at most [`MAX_PERIODS`](crate::survey::MAX_PERIODS) periods, counts are
+//! consistent (each histogram's responses add to at most 2^64 − 1, and merges that would overflow are
+//! [`CxError::Overflow`]). Bytes that fail a check are an error, never a panic, and a state that decodes can be
+//! merged, scored and trended without panicking or allocating more than a bounded multiple of its size (a trend
+//! materialises no histogram for empty periods).
+//!
+//! What cx cannot do is tell forged counts from real ones: a well-formed state that claims a million promoters
+//! decodes and merges like any other. A service that accepts states from sources it does not control (other
+//! tenants, clients, a queue others can write to) must authenticate them where they travel, with a MAC (HMAC
+//! with a key the service holds) or a signature over the bytes, checked before `from_bytes`; and, as with any
+//! untrusted upload, bound the size it accepts. `docs/partial_states.md` says the same for every surface.
 
 use crate::{CxError, Result};
 
@@ -127,6 +148,30 @@ pub fn merge(a: &[u8], b: &[u8]) -> Result<Vec<u8>> {
             x.to_bytes()
         }
     })
+}
+
+/// Wraps `payload` in the envelope of a state of `kind` (header, length and checksum), the bytes of which any
+/// reader then decodes: for tests and fuzzing that must reach the payload decoders past the checksum, and a
+/// demonstration that the checksum is no authentication (see the [module docs](self)).
+///
+/// ```
+/// use cx_core::state::{self, Kind};
+/// use cx_core::survey::GroupedAccumulator;
+///
+/// // A payload that is not a grouped state: the envelope passes, the decoder refuses the payload.
+/// let bytes = state::wrap(Kind::GroupedAccumulator, b"\x02{}");
+/// assert_eq!(state::kind_of(&bytes)?, Kind::GroupedAccumulator);
+/// assert!(GroupedAccumulator::from_bytes(&bytes).is_err());
+/// # Ok::<(), cx_core::CxError>(())
+/// ```
+///
+/// # Panics
+///
+/// When `payload` is 4 GiB or more (the envelope's length field is 32 bits).
+pub fn wrap(kind: Kind, payload: &[u8]) -> Vec<u8> {
+    let mut w = Writer::new(kind);
+    w.buf.extend_from_slice(payload);
+    w.finish()
 }
 
 fn corrupt(what: &str, offset: usize, reason: impl Into<String>) -> CxError {
@@ -277,6 +322,16 @@ impl<'a> Reader<'a> {
     /// An error at the current offset.
     pub(crate) fn error(&self, reason: impl Into<String>) -> CxError {
         corrupt(self.what, self.at, reason)
+    }
+
+    /// The offset of the next byte to read, from the start of the state.
+    pub(crate) fn offset(&self) -> usize {
+        self.at
+    }
+
+    /// An error at `offset` (where the value that failed a check began).
+    pub(crate) fn error_at(&self, offset: usize, reason: impl Into<String>) -> CxError {
+        corrupt(self.what, offset, reason)
     }
 
     fn take(&mut self, n: usize) -> Result<&'a [u8]> {

@@ -220,7 +220,9 @@ impl PyGroupedState {
         PyBytes::new(py, &lock(&self.inner).to_bytes())
     }
 
-    /// Reads bytes written by `to_bytes`; damaged bytes raise `ConfigError`.
+    /// Reads bytes written by `to_bytes`; damaged or inconsistent bytes raise `ConfigError`. The checksum only
+    /// detects damage (anyone can compute it): every state is validated as untrusted input, and forged counts
+    /// cannot be told from real ones, so authenticate states from sources you do not control before reading.
     #[staticmethod]
     fn from_bytes(py: Python<'_>, data: &[u8]) -> PyResult<Self> {
         Ok(Self::wrap(GroupedAccumulator::from_bytes(data).py_err(py)?))

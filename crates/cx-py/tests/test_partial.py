@@ -2,6 +2,10 @@
 cases carry them) and round trip, pickling works (Dask ships states by pickle), damage raises ConfigError."""
 
 import pickle
+import resource
+import struct
+import time
+import zlib
 from pathlib import Path
 
 import numpy as np
@@ -192,3 +196,100 @@ def test_partitions_scored_against_the_merged_population_equal_the_whole_table()
     assert not np.allclose(alone["score"], whole["score"].iloc[cuts_of(len(accounts))[2]], equal_nan=True)
     with pytest.raises(cx.ConfigError, match="not a population"):
         cx.Population(cx.ValidationCounts().to_bytes())
+
+
+# ---- States from untrusted bytes (issue 20, item 5 and the trend part of item 11) ----
+# The CRC-32 is no authentication: these tests write forged states with zlib.crc32, as anyone can.
+
+GROUPED = 2  # kind code of a grouped state
+
+
+def envelope(kind: int, payload: bytes) -> bytes:
+    """A payload in a valid envelope: magic, version 1, kind, length, then the CRC-32 of all that."""
+    head = b"CXST" + struct.pack("<HHI", 1, kind, len(payload)) + payload
+    return head + struct.pack("<I", zlib.crc32(head))
+
+
+def varint(v: int) -> bytes:
+    out = bytearray()
+    while v >= 0x80:
+        out.append((v & 0x7F) | 0x80)
+        v >>= 7
+    out.append(v)
+    return bytes(out)
+
+
+def signed(v: int) -> bytes:
+    return varint(((v << 1) ^ (v >> 63)) & (2**64 - 1))
+
+
+def forged(state: "cx.GroupedHistogram", keys, counts_of) -> bytes:
+    """`state`'s spec and period (from its own bytes), with `keys` and a histogram per key from `counts_of`."""
+    empty = state.to_bytes()[12:-4]
+    assert empty[-1] == 0  # the number of keys of an empty state
+    lo, hi = state.spec.scale
+    body = bytearray(empty[:-1] + varint(len(keys)))
+    for key in keys:
+        counts = counts_of(key)
+        body += b"\x00" + signed(key) + signed(lo) + signed(hi) + varint(len(counts))
+        body += b"".join(varint(c) for c in counts) + varint(0) + b"\x00"
+    return envelope(GROUPED, bytes(body))
+
+
+def one_top(points: int):
+    return lambda key: [0] * (points - 1) + [1]
+
+
+def test_the_forging_helper_writes_what_to_bytes_writes():
+    dates = ["2025-01-03", "2025-03-01", "2025-03-09"]
+    state = cx.GroupedHistogram("nps", period="month").add([10, 10, 3], dates=dates)
+    counts = {24300: [0] * 10 + [1], 24302: [0, 0, 0, 1] + [0] * 6 + [1]}
+    assert forged(cx.GroupedHistogram("nps", period="month"), sorted(counts), counts.get) == state.to_bytes()
+
+
+@pytest.mark.parametrize(
+    "keys",
+    [[2**63 - 1], [-(2**63)], [-(2**63), 2**63 - 1], [-(2**62), 2**62], [0, 3_145_716]],
+    ids=["max", "min", "both-ends", "span-overflows", "just-past-the-calendar"],
+)
+def test_forged_period_keys_outside_the_calendar_raise_config_error(keys):
+    # The reproducer: these panicked in from_bytes (a period with no start) or in .trend() (capacity overflow,
+    # index out of bounds) as a PanicException, which escapes `except Exception`.
+    data = forged(cx.GroupedHistogram("nps", period="month"), keys, one_top(11))
+    with pytest.raises(cx.ConfigError, match="outside the supported calendar"):
+        cx.GroupedHistogram.from_bytes(data)
+
+
+def test_forged_states_that_overflow_or_span_too_long_raise_typed_errors():
+    by_day = cx.GroupedHistogram("nps", period="day")
+    with pytest.raises(cx.LimitExceededError, match="100000"):
+        cx.GroupedHistogram.from_bytes(forged(by_day, [0, 100_000], one_top(11)))
+    with pytest.raises(cx.ConfigError, match="2\\^64"):
+        cx.GroupedHistogram.from_bytes(forged(by_day, [5], lambda k: [2**64 - 1] + [0] * 9 + [1]))
+    half = cx.GroupedHistogram.from_bytes(forged(by_day, [5], lambda k: [0] * 10 + [2**63]))
+    with pytest.raises(cx.LimitExceededError, match="2\\^64"):
+        half.merge(cx.GroupedHistogram.from_bytes(half.to_bytes()))
+    assert len(half.trend()) == 1
+
+
+def test_a_forged_sparse_state_trends_without_materialising_empty_periods():
+    # The reproducer: ~2 KB, two days 99,999 days apart on a 1001-point metric took 866 MB in .trend().
+    metric = {
+        "version": 1,
+        "name": "per mille",
+        "scale": {"min": 0, "max": 1000},
+        "direction": "higher_is_better",
+        "categories": {"positive": {"lo": 900, "hi": 1000}, "negative": None},
+        "scoring": "top_box",
+    }
+    data = forged(cx.GroupedHistogram(metric, period="day"), [0, 99_999], one_top(1001))
+    assert len(data) < 2500
+    state = cx.GroupedHistogram.from_bytes(data)
+    peak = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss  # KiB on Linux
+    started = time.perf_counter()
+    rows = state.trend()
+    assert time.perf_counter() - started < 30
+    assert len(rows) == 100_000
+    assert rows["n"].iloc[[0, 1, -1]].tolist() == [1, 0, 1]
+    grown_mib = (resource.getrusage(resource.RUSAGE_SELF).ru_maxrss - peak) / 1024
+    assert grown_mib < 400, f"peak memory grew by {grown_mib:.0f} MiB"

@@ -24,7 +24,7 @@
 use super::group::{GroupOptions, GroupedEstimates, estimate_groups};
 use super::histogram::{Histogram, MissingPolicy, ScoreValue};
 use super::spec::MetricSpec;
-use super::trend::{MAX_PERIODS, Trend, TrendOptions, period_keys, trend_from_histograms};
+use super::trend::{Trend, TrendOptions, check_period_key, check_period_span, period_keys, trend_of_periods};
 use crate::period::{CalendarDate, Period};
 use crate::serde_util::from_json;
 use crate::state::{Kind, Reader, Writer};
@@ -97,7 +97,8 @@ impl GroupedAccumulator {
     }
 
     /// Adds responses whose group is `keys[codes[i]]` (codes as from `pandas.factorize`). On error nothing is
-    /// added. A key that is not an integer in a state by period is refused.
+    /// added. In a state by period a key that is not an integer, or not in the period's
+    /// [`key_range`](Period::key_range), is refused.
     pub fn add_codes<T: ScoreValue>(
         &mut self,
         scores: &[T],
@@ -112,6 +113,13 @@ impl GroupedAccumulator {
                 &keys[i],
                 format!("a state by {} takes integer period keys", period.name()),
             ));
+        }
+        if let Some(period) = self.period {
+            for (i, key) in keys.iter().enumerate() {
+                if let GroupKey::Int(k) = key {
+                    check_period_key(&format!("keys[{i}]"), *k, period)?;
+                }
+            }
         }
         let histograms = Histogram::by_group_codes(self.spec.scale, scores, codes, keys.len(), weights, missing)?;
         self.absorb(keys.iter().cloned().zip(histograms))
@@ -140,40 +148,31 @@ impl GroupedAccumulator {
         self.absorb((first..).map(GroupKey::Int).zip(histograms))
     }
 
-    /// Merges keyed histograms, keeping only keys that had rows (an empty partition adds no key).
+    /// Merges keyed histograms, keeping only keys that had rows (an empty partition adds no key). On error
+    /// nothing is added.
     fn absorb(&mut self, keyed: impl Iterator<Item = (GroupKey, Histogram)>) -> Result<()> {
+        let keyed: Vec<(GroupKey, Histogram)> = keyed.collect();
+        check_total(&self.groups, keyed.iter().map(|(_, h)| h))?;
+        let mut merged = self.groups.clone();
         for (key, h) in keyed {
-            if h.n() + h.n_missing() == 0 {
+            if h.n_missing() == 0 && h.counts().iter().all(|&c| c == 0) {
                 continue;
             }
-            match self.groups.get_mut(&key) {
+            match merged.get_mut(&key) {
                 Some(mine) => mine.merge(&h)?,
                 None => {
-                    self.groups.insert(key, h);
+                    merged.insert(key, h);
                 }
             }
         }
-        self.check_span()
-    }
-
-    /// Refuses a state by period whose keys span more than [`MAX_PERIODS`] periods (a bad date, usually).
-    fn check_span(&self) -> Result<()> {
-        let (Some(period), Some((GroupKey::Int(first), _)), Some((GroupKey::Int(last), _))) =
-            (self.period, self.groups.first_key_value(), self.groups.last_key_value())
-        else {
-            return Ok(());
-        };
-        if last - first >= MAX_PERIODS {
-            return Err(CxError::invalid_argument(
-                "dates",
-                format!("{} to {}", period.start(*first), period.end(*last)),
-                format!("span more than {MAX_PERIODS} {}s; check for a bad date", period.name()),
-            ));
-        }
+        check_span(self.period, &merged)?;
+        self.groups = merged;
         Ok(())
     }
 
-    /// Merges another state of the same metric (and period): the result equals one pass over both inputs.
+    /// Merges another state of the same metric (and period): the result equals one pass over both inputs. On
+    /// error `self` is unchanged: responses that would add past 2^64 − 1 are [`CxError::Overflow`], keys
+    /// spanning more than [`MAX_PERIODS`](super::MAX_PERIODS) periods [`CxError::LimitExceeded`].
     pub fn merge(&mut self, other: &GroupedAccumulator) -> Result<()> {
         if self.spec != other.spec || self.period != other.period {
             let describe = |s: &GroupedAccumulator| match s.period {
@@ -185,6 +184,7 @@ impl GroupedAccumulator {
                 right: describe(other),
             });
         }
+        check_total(&self.groups, other.groups.values())?;
         let mut merged = self.groups.clone();
         for (key, h) in &other.groups {
             match merged.get_mut(key) {
@@ -194,11 +194,8 @@ impl GroupedAccumulator {
                 }
             }
         }
-        let before = std::mem::replace(&mut self.groups, merged);
-        if let Err(e) = self.check_span() {
-            self.groups = before;
-            return Err(e);
-        }
+        check_span(self.period, &merged)?;
+        self.groups = merged;
         Ok(())
     }
 
@@ -224,7 +221,9 @@ impl GroupedAccumulator {
     }
 
     /// The trend of a state by period, as [`trend`](super::trend) gives for the whole input (`options.period`
-    /// is the state's).
+    /// is the state's): one row per period from the first key to the last, at most [`MAX_PERIODS`](super::MAX_PERIODS). Only the
+    /// periods with responses hold a histogram (the gaps share one empty histogram), so the memory is the
+    /// state's plus the rows, whatever the gaps.
     pub fn trend(&self, options: &TrendOptions) -> Result<Trend> {
         let Some(period) = self.period else {
             return Err(CxError::invalid_argument(
@@ -238,13 +237,23 @@ impl GroupedAccumulator {
         else {
             return Err(CxError::empty("dates"));
         };
-        let mut dense = vec![Histogram::new(self.spec.scale); (last - first + 1) as usize];
-        for (key, h) in &self.groups {
-            if let GroupKey::Int(k) = key {
-                dense[(k - first) as usize] = h.clone();
-            }
-        }
-        trend_from_histograms(&self.spec, *first, &dense, &TrendOptions { period, ..*options })
+        // Invariants of a state by period (integer keys in the calendar, a span of at most MAX_PERIODS),
+        // checked again because a trend must never index or allocate from an unchecked key.
+        check_period_key("state key", *first, period)?;
+        check_period_key("state key", *last, period)?;
+        check_period_span(*first, *last, period)?;
+        let n_periods = (last - first + 1) as usize;
+        let empty = Histogram::new(self.spec.scale);
+        let mut groups = self.groups.iter().peekable();
+        let periods =
+            (*first..=*last).map(|key| (groups.next_if(|(k, _)| **k == GroupKey::Int(key))).map_or(&empty, |(_, h)| h));
+        trend_of_periods(
+            &self.spec,
+            *first,
+            n_periods,
+            periods,
+            &TrendOptions { period, ..*options },
+        )
     }
 
     /// The state as bytes (see [`crate::state`]).
@@ -275,7 +284,15 @@ impl GroupedAccumulator {
         w.finish()
     }
 
-    /// Reads bytes written by [`GroupedAccumulator::to_bytes`]; damaged or inconsistent bytes are an error.
+    /// Reads bytes written by [`GroupedAccumulator::to_bytes`]; damaged or inconsistent bytes are an error
+    /// ([`CxError::InvalidConfig`] naming the byte offset, [`CxError::UnsupportedVersion`] or
+    /// [`CxError::LimitExceeded`]), never a panic.
+    ///
+    /// Everything read is checked as if it came from an untrusted source (see [`crate::state`] on what the
+    /// checksum does not prove): the spec and period, keys strictly increasing, integer keys of a state by period
+    /// inside the calendar ([`Period::key_range`]) and spanning at most [`MAX_PERIODS`](super::MAX_PERIODS) periods, each histogram on
+    /// the metric's scale with its responses (counts plus missing) adding to at most 2^64 − 1, no byte left over.
+    /// A decoded state therefore merges, scores and trends without panicking.
     pub fn from_bytes(bytes: &[u8]) -> Result<GroupedAccumulator> {
         let mut r = Reader::open(bytes, Kind::GroupedAccumulator)?;
         let spec: MetricSpec = from_json("metric spec", r.str()?.as_bytes())?;
@@ -288,13 +305,21 @@ impl GroupedAccumulator {
             flag => return Err(r.error(format!("period flag {flag} is neither 0 nor 1"))),
         };
         let n = r.len(2)?;
+        let mut total = 0u64;
         for _ in 0..n {
             let key = match r.u8()? {
                 0 => GroupKey::Int(r.signed()?),
                 1 => GroupKey::Str(r.str()?.to_owned()),
                 tag => return Err(r.error(format!("key tag {tag} is neither 0 nor 1"))),
             };
-            let h = Histogram::read_from(&mut r)?;
+            let at = r.offset();
+            // The histogram's own checks name a field; the state's error adds the group and the byte offset.
+            let h = Histogram::read_from(&mut r).map_err(|e| match e {
+                CxError::InvalidConfig { what, field, reason } if what == "histogram" => {
+                    r.error_at(at, format!("the histogram of group {key}: {field} {reason}"))
+                }
+                e => e,
+            })?;
             if h.scale() != state.spec.scale {
                 return Err(r.error(format!(
                     "group {key} has scale {}, the metric {}",
@@ -305,13 +330,66 @@ impl GroupedAccumulator {
             if state.period.is_some() && matches!(key, GroupKey::Str(_)) {
                 return Err(r.error(format!("a state by period has the text key {key}")));
             }
+            if let (Some(period), GroupKey::Int(k)) = (state.period, &key)
+                && !period.key_range().contains(k)
+            {
+                let range = period.key_range();
+                return Err(r.error(format!(
+                    "period key {k} is outside the supported calendar ({} to {} for a {})",
+                    range.start(),
+                    range.end(),
+                    period.name()
+                )));
+            }
+            total = responses(&h)
+                .and_then(|n| n.checked_add(total))
+                .ok_or_else(|| r.error(format!("the state's responses add past 2^64 - 1 at group {key}")))?;
             if state.groups.last_key_value().is_some_and(|(last, _)| *last >= key) {
                 return Err(r.error(format!("group {key} is out of order or repeated")));
             }
             state.groups.insert(key, h);
         }
         r.end()?;
-        state.check_span()?;
+        check_span(state.period, &state.groups)?;
         Ok(state)
     }
+}
+
+/// A histogram's responses, counts plus missing, or `None` when they add past 2^64 − 1.
+fn responses(h: &Histogram) -> Option<u64> {
+    h.counts()
+        .iter()
+        .try_fold(h.n_missing(), |total, &c| total.checked_add(c))
+}
+
+/// The responses of several histograms together, or `None` past 2^64 − 1.
+fn total_responses<'a>(mut histograms: impl Iterator<Item = &'a Histogram>) -> Option<u64> {
+    histograms.try_fold(0u64, |total, h| total.checked_add(responses(h)?))
+}
+
+/// Refuses adding `theirs` to a state holding `mine` when the responses of both would add past 2^64 − 1.
+///
+/// Every state keeps the responses of all its groups together within a `u64` (no partition has more rows), so
+/// no count, missing count or total of a group, of several groups or of "the rest" overflows, in a merge or in
+/// the estimates; the check comes first, so a refused merge changes nothing.
+fn check_total<'a>(mine: &BTreeMap<GroupKey, Histogram>, theirs: impl Iterator<Item = &'a Histogram>) -> Result<()> {
+    let (a, b) = (total_responses(mine.values()), total_responses(theirs));
+    match (a, b) {
+        (Some(a), Some(b)) if a.checked_add(b).is_some() => Ok(()),
+        _ => Err(CxError::overflow(format!(
+            "the responses of a grouped state ({}) and those merged into it ({}) add past 2^64 - 1",
+            a.map_or_else(|| "over 2^64 - 1".into(), |n| n.to_string()),
+            b.map_or_else(|| "over 2^64 - 1".into(), |n| n.to_string()),
+        ))),
+    }
+}
+
+/// Refuses a state by period whose keys span more than [`MAX_PERIODS`](super::MAX_PERIODS) periods (a bad date, usually).
+fn check_span(period: Option<Period>, groups: &BTreeMap<GroupKey, Histogram>) -> Result<()> {
+    let (Some(period), Some((GroupKey::Int(first), _)), Some((GroupKey::Int(last), _))) =
+        (period, groups.first_key_value(), groups.last_key_value())
+    else {
+        return Ok(());
+    };
+    check_period_span(*first, *last, period)
 }

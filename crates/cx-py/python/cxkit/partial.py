@@ -5,6 +5,11 @@ associative and commutative, an empty state is the identity) and round-trips thr
 ``from_bytes`` (the Rust core's compact, checksummed format, the same from C; damaged bytes raise
 ``ConfigError``). The merged state gives the single-machine answer: counts exactly, statistics to the last bits.
 
+The checksum catches accidental damage, not forgery: anyone can compute it. ``from_bytes`` treats every state
+as untrusted input (structure and bounds checked, no crash, no allocation beyond a bounded multiple of the
+bytes), but cannot tell forged counts from real ones; authenticate states from sources you do not control
+(an HMAC or signature checked where they travel) before reading them. See :meth:`GroupedHistogram.from_bytes`.
+
 - :class:`GroupedHistogram`: a metric by group key (→ :func:`cxkit.score_by`) or by period (→ :func:`cxkit.trend`).
   The overall metric's state is :class:`cxkit.Histogram`.
 - :class:`FunnelState`: a funnel over **whole accounts** (→ :func:`cxkit.funnel`): every account's events must be
@@ -131,7 +136,21 @@ class GroupedHistogram:
 
     @classmethod
     def from_bytes(cls, data: bytes) -> "GroupedHistogram":
-        """Reads bytes written by :meth:`to_bytes` (from Python, Rust or C); damaged bytes raise ``ConfigError``."""
+        """Reads bytes written by :meth:`to_bytes` (from Python, Rust or C).
+
+        Damaged, truncated or inconsistent bytes raise ``ConfigError`` naming the byte offset; a state whose
+        period keys span more than 100,000 periods raises ``LimitExceededError``. Never a crash or a
+        ``PanicException``.
+
+        **Untrusted bytes.** The state's CRC-32 detects accidental damage (a truncated upload, a flipped bit),
+        not forgery: anyone can compute it. Every state is read as untrusted input: lengths are bounded by the
+        bytes, keys must be in order, period keys inside the calendar, each group's and the state's responses
+        within 2**64 - 1, so a state that reads merges, scores and trends without crashing or allocating more
+        than a bounded multiple of its size (empty periods of a trend cost no histogram). What cannot be checked
+        is whether the counts are real: a well-formed forged state reads like any other. A service accepting
+        states from sources it does not control must authenticate them where they travel (an HMAC with a key it
+        holds, or a signature over the bytes, checked before ``from_bytes``) and bound the size it accepts.
+        """
         state = cls.__new__(cls)
         state._inner = _cxkit._GroupedState.from_bytes(bytes(data))
         return state
