@@ -8,6 +8,10 @@
 //! **Unit weights are no weights.** Passing weights that are all exactly 1 gives the same state, and therefore
 //! the same numbers, as passing none.
 //!
+//! **Limits** (docs/survey.md): a histogram holds at most 2⁶⁴ − 1 responses and finite totals Σw and Σw²; counts,
+//! weights or merges past either are [`CxError::Overflow`], never wrapped or infinite, so every histogram reads
+//! back the bytes it writes.
+//!
 //! ```
 //! use cx_core::survey::{Histogram, MissingPolicy, Scale};
 //!
@@ -283,7 +287,8 @@ impl Histogram {
     ///
     /// Errors name the first bad value and its index: [`CxError::ScoreOutOfRange`], [`CxError::NonIntegerScore`],
     /// [`CxError::MissingValue`] (under [`MissingPolicy::Error`]), [`CxError::InvalidWeight`] and
-    /// [`CxError::LengthMismatch`]. Weights of skipped (missing) responses are not inspected.
+    /// [`CxError::LengthMismatch`]. Weights of skipped (missing) responses are not inspected. Weights whose sum or
+    /// squared sum passes the largest `f64` are [`CxError::Overflow`] naming the row where it happened.
     pub fn from_scores<T: ScoreValue>(
         scale: Scale,
         scores: &[T],
@@ -347,7 +352,9 @@ impl Histogram {
         self.merge(&more)
     }
 
-    /// Builds one histogram per group in one pass; `codes[i]` is the group of response `i`, below `n_groups`.
+    /// Builds one histogram per group in one pass; `codes[i]` is the group of response `i`, below `n_groups`
+    /// ([`CxError::InvalidGroupCode`] otherwise). Errors as [`Histogram::from_scores`], the weight sums being
+    /// checked per group.
     pub fn by_group_codes<T: ScoreValue>(
         scale: Scale,
         scores: &[T],
