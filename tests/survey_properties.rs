@@ -381,3 +381,100 @@ proptest! {
         }
     }
 }
+
+/// Issue 20 item 7: counts past 2⁶⁴ − 1 wrapped (`nps_from_counts(2**63, 2**63, 1)` reported n = 1); now they
+/// are an overflow error, from counts and from merges alike.
+#[test]
+fn counts_that_pass_u64_are_an_overflow_error_not_a_wrapped_n() {
+    use cx_core::CxError;
+    use cx_core::survey::{Accumulator, nps_from_counts};
+    let e = nps_from_counts(1 << 63, 1 << 63, 1, &EstimateOptions::default()).unwrap_err();
+    assert!(matches!(e, CxError::Overflow { .. }), "{e}");
+    let e = nps_from_counts(u64::MAX, 0, 0, &EstimateOptions::default()).unwrap();
+    assert_eq!(e.n, u64::MAX);
+    let scale = MetricSpec::nps().scale;
+    let mut big = Histogram::from_counts(scale, &[u64::MAX - 1, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0]).unwrap();
+    let two = hist(&[10.0, 9.0], None);
+    let before = big.clone();
+    assert!(matches!(big.merge(&two), Err(CxError::Overflow { .. })));
+    assert_eq!(big, before);
+    let mut acc = Accumulator::from_parts(MetricSpec::nps(), big).unwrap();
+    let more = Accumulator::from_parts(MetricSpec::nps(), two).unwrap();
+    assert!(matches!(acc.merge(&more), Err(CxError::Overflow { .. })));
+    assert!(matches!(
+        acc.add(&[1.0, 2.0], None, MissingPolicy::Skip),
+        Err(CxError::Overflow { .. })
+    ));
+    assert_eq!(acc.histogram().n(), u64::MAX - 1);
+}
+
+/// Weights from the edges of f64: tiny, subnormal, zero, huge, and the ones whose squares or sums overflow.
+fn extreme_weight() -> impl Strategy<Value = f64> {
+    prop_oneof![
+        Just(0.0),
+        Just(5e-324),
+        Just(f64::MIN_POSITIVE),
+        Just(1e-300),
+        Just(1.0),
+        Just(1e150),
+        Just(1e154),
+        Just(1.3e154),
+        Just(1e200),
+        Just(1e308),
+        Just(f64::MAX),
+    ]
+}
+
+proptest! {
+    #![proptest_config(ProptestConfig::with_cases(256))]
+
+    /// Issue 20 item 10: weights of 1e308 gave NaN with no error and a state that could not read its own bytes.
+    /// Now any weights either build a histogram whose bytes and JSON read back equal, with a finite estimate, or
+    /// fail with `Overflow`; merging such accumulators keeps the same promise.
+    #[test]
+    fn states_at_extreme_weights_read_back_or_overflow(
+        a in prop::collection::vec(((0u8..=10).prop_map(f64::from), extreme_weight()), 1..6),
+        b in prop::collection::vec(((0u8..=10).prop_map(f64::from), extreme_weight()), 1..6),
+    ) {
+        use cx_core::CxError;
+        use cx_core::survey::Accumulator;
+        let build = |rows: &[(f64, f64)]| {
+            let (scores, weights): (Vec<f64>, Vec<f64>) = rows.iter().copied().unzip();
+            let mut acc = Accumulator::new(MetricSpec::nps()).unwrap();
+            acc.add(&scores, Some(&weights), MissingPolicy::Skip).map(|()| acc)
+        };
+        let check = |acc: &Accumulator| -> Result<(), TestCaseError> {
+            prop_assert_eq!(&Accumulator::from_bytes(&acc.to_bytes()).unwrap(), acc);
+            let json = serde_json::to_string(acc).unwrap();
+            prop_assert_eq!(&serde_json::from_str::<Accumulator>(&json).unwrap(), acc);
+            let h = acc.histogram();
+            prop_assert!(h.total_weight().is_finite());
+            if h.total_weight() > 0.0 {
+                let e = acc.estimate(&EstimateOptions::default()).unwrap();
+                prop_assert!((-100.0..=100.0).contains(&e.value), "{e:?}");
+                // One response has no SE, and squares of subnormal weights underflow to 0 (Σw² = 0, no SE: that
+                // side belongs to the SE's scale invariance), so only those cases may give a NaN SE here.
+                if h.n() >= 2 && (0..h.counts().len()).map(|i| h.weight_sq(i)).sum::<f64>() > 0.0 {
+                    prop_assert!(e.se.is_finite() && e.n_effective.is_finite(), "{e:?}");
+                }
+            }
+            Ok(())
+        };
+        let overflows = |r: &Result<Accumulator, CxError>| matches!(r, Err(CxError::Overflow { .. }));
+        let (ra, rb) = (build(&a), build(&b));
+        prop_assert!(ra.is_ok() || overflows(&ra), "{ra:?}");
+        prop_assert!(rb.is_ok() || overflows(&rb), "{rb:?}");
+        if let (Ok(mut x), Ok(y)) = (ra, rb) {
+            check(&x)?;
+            check(&y)?;
+            let before = x.clone();
+            match x.merge(&y) {
+                Ok(()) => check(&x)?,
+                Err(e) => {
+                    prop_assert!(matches!(e, CxError::Overflow { .. }), "{e}");
+                    prop_assert_eq!(x, before);
+                }
+            }
+        }
+    }
+}

@@ -5,6 +5,56 @@ use cx_core::CxError;
 use cx_core::survey::{GroupOptions, Histogram, MetricSpec, MissingPolicy, estimate_groups_threads, score_by};
 use rand::{RngExt, SeedableRng};
 use rand_chacha::ChaCha8Rng;
+use std::alloc::{GlobalAlloc, Layout, System};
+use std::cell::Cell;
+
+/// The system allocator, plus the peak of bytes live on the thread that asked to measure (see [`peak_bytes`]).
+struct Measured;
+
+thread_local! {
+    /// (measuring, live bytes, peak) for this thread; const-initialised, so reading it allocates nothing.
+    static MEASURE: Cell<(bool, isize, isize)> = const { Cell::new((false, 0, 0)) };
+}
+
+fn account(delta: isize) {
+    let _ = MEASURE.try_with(|m| {
+        let (on, live, peak) = m.get();
+        if on {
+            m.set((on, live + delta, peak.max(live + delta)));
+        }
+    });
+}
+
+// SAFETY: every call is forwarded to `System` unchanged; the bookkeeping only touches a thread-local cell.
+unsafe impl GlobalAlloc for Measured {
+    unsafe fn alloc(&self, layout: Layout) -> *mut u8 {
+        account(layout.size() as isize);
+        // SAFETY: the caller's contract for `alloc` is passed on as is.
+        unsafe { System.alloc(layout) }
+    }
+    unsafe fn dealloc(&self, ptr: *mut u8, layout: Layout) {
+        account(-(layout.size() as isize));
+        // SAFETY: as for `alloc`.
+        unsafe { System.dealloc(ptr, layout) }
+    }
+    unsafe fn realloc(&self, ptr: *mut u8, layout: Layout, new_size: usize) -> *mut u8 {
+        account(new_size as isize - layout.size() as isize);
+        // SAFETY: as for `alloc`.
+        unsafe { System.realloc(ptr, layout, new_size) }
+    }
+}
+
+#[global_allocator]
+static ALLOCATOR: Measured = Measured;
+
+/// The result of `f` and the most bytes it had allocated at once on this thread (where the key tables merge and
+/// one-thread passes run; worker threads' tables are bounded per range and checked by the merge's bound).
+fn peak_bytes<R>(f: impl FnOnce() -> R) -> (R, usize) {
+    MEASURE.with(|m| m.set((true, 0, 0)));
+    let r = f();
+    let (_, _, peak) = MEASURE.with(|m| m.replace((false, 0, 0)));
+    (r, peak.max(0) as usize)
+}
 
 /// Large enough that the calls below really split (into two ranges from 2 × 2¹⁸ rows).
 const N: usize = 600_000;
@@ -173,4 +223,96 @@ fn threaded_trend_equals_one_pass() {
             max: 10
         }
     );
+}
+
+/// Issue 20 item 1: 2¹⁹ scores of 10 with keys in two clusters (0 and 10¹², a table sorted by id), split over two
+/// threads, aborted on "memory allocation of 88000000000088 bytes failed": the two ranges' tables merged into one
+/// table of span × points. Now they merge by key, within a few times the input.
+#[test]
+fn key_clusters_on_different_threads_merge_within_a_bound() {
+    let n = 1 << 19;
+    let scores = vec![10.0; n];
+    let keys: Vec<i64> = (0..n)
+        .map(|i| if i < n / 2 { i as i64 % 3 } else { 1_000_000_000_000 })
+        .collect();
+    let input = n * 16;
+    for threads in [2, 4] {
+        let (result, peak) = peak_bytes(|| {
+            Histogram::by_i64_keys(
+                MetricSpec::nps().scale,
+                &scores,
+                &keys,
+                None,
+                MissingPolicy::Skip,
+                threads,
+            )
+        });
+        let (k, h) = result.unwrap();
+        assert_eq!(k, [0, 1, 2, 1_000_000_000_000], "{threads} threads");
+        let tens: Vec<u64> = h.iter().map(|h| h.counts()[10]).collect();
+        assert_eq!(tens.iter().sum::<u64>(), n as u64);
+        assert_eq!(tens[3], (n / 2) as u64);
+        assert!(
+            peak < input,
+            "{threads} threads: {peak} bytes at once for {input} bytes of input"
+        );
+    }
+    let by = score_by(&MetricSpec::nps(), &scores, &keys, None, &GroupOptions::default()).unwrap();
+    assert_eq!(by.rows.len(), 4);
+}
+
+/// Issue 20 item 3: a range whose keys are all `i64::MAX` (an "unknown" sentinel) lost its rows (`lo + span`
+/// overflowed in the merge); other layouts panicked. Every row is now counted under its key.
+#[test]
+fn a_range_of_i64_max_keys_keeps_every_row() {
+    let n = 1 << 19;
+    let (scores, small) = data(9, (0, 50));
+    let scores = &scores[..n];
+    let layouts: [Vec<i64>; 3] = [
+        (0..n).map(|i| if i < n / 2 { small[i] } else { i64::MAX }).collect(),
+        (0..n)
+            .map(|i| if i < n / 2 { i64::MAX } else { i64::MIN + small[i] })
+            .collect(),
+        (0..n)
+            .map(|i| if i % 2 == 0 { i64::MAX } else { i64::MAX - 1 - small[i] })
+            .collect(),
+    ];
+    for keys in &layouts {
+        let reference = score_by(&MetricSpec::nps(), scores, keys, None, &GroupOptions::default()).unwrap();
+        for threads in [2, 3] {
+            let (k, h) = Histogram::by_i64_keys(
+                MetricSpec::nps().scale,
+                scores,
+                keys,
+                None,
+                MissingPolicy::Skip,
+                threads,
+            )
+            .unwrap();
+            let counted: u64 = h.iter().map(|h| h.n() + h.n_missing()).sum();
+            assert_eq!(counted, n as u64, "{threads} threads, first key {}", keys[0]);
+            assert!(k.contains(&i64::MAX));
+            let got = estimate_groups_threads(&MetricSpec::nps(), k, h, &GroupOptions::default(), threads).unwrap();
+            assert_eq!(got, reference);
+        }
+    }
+}
+
+/// Issue 20 item 11: two rows of a 1,001-point metric with keys 65,535 apart took 1 GB in `score_by` (a direct
+/// table of 65,536 keys × 1,001 points, twice, and a histogram per key of the span). Now a few rows get a
+/// table in proportion to them, and the rest is one histogram per distinct key.
+#[test]
+fn a_few_rows_of_a_wide_scale_allocate_little() {
+    let scale = cx_core::survey::Scale { min: 0, max: 1000 };
+    for keys in [[0i64, 65_535], [0, 1000], [i64::MIN, i64::MAX]] {
+        for weights in [None, Some(&[1.0, 2.0][..])] {
+            let (result, peak) =
+                peak_bytes(|| Histogram::by_i64_keys(scale, &[3.0, 1000.0], &keys, weights, MissingPolicy::Skip, 2));
+            let (k, h) = result.unwrap();
+            assert_eq!(k, keys);
+            assert_eq!((h[0].counts()[3], h[1].counts()[1000]), (1, 1));
+            // Two histograms of 1,001 counts (and weight sums) plus a bounded table: well under a megabyte.
+            assert!(peak < 1 << 20, "{keys:?}: {peak} bytes at once");
+        }
+    }
 }

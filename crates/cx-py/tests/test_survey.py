@@ -132,3 +132,92 @@ def test_bootstrap_is_seeded():
     b = cx.score(x, interval="bootstrap", seed=3, replicates=500)
     c = cx.score(x, interval="bootstrap", seed=4, replicates=500)
     assert a == b and a.method == "bootstrap" and (a.ci_low, a.ci_high) != (c.ci_low, c.ci_high)
+
+
+# Issue 20: no input may crash the host, lose rows or change a number silently.
+
+
+def test_score_by_key_clusters_far_apart_do_not_abort():
+    """Item 1: 2**19 scores with integer keys in two clusters (0 and 10**12, a table sorted by id) aborted Python
+    with "memory allocation of 88000000000088 bytes failed" once the threads' key tables merged."""
+    n = 2**19
+    keys = np.where(np.arange(n) < n // 2, 0, 10**12)
+    df = cx.score_by(np.full(n, 10), keys)
+    assert list(df["group"]) == [0, 10**12]
+    assert list(df["n"]) == [n // 2, n // 2]
+    assert list(df["value"]) == [100.0, 100.0]
+
+
+def test_score_by_keeps_rows_whose_keys_are_int64_max():
+    """Item 3: a thread's chunk whose keys are all INT64_MAX (an "unknown" sentinel) lost its rows."""
+    n = 2**19
+    rng = np.random.default_rng(20)
+    scores = rng.integers(0, 11, n).astype(float)
+    imax, imin = np.iinfo(np.int64).max, np.iinfo(np.int64).min
+    for keys in (
+        np.where(np.arange(n) < n // 2, rng.integers(0, 50, n), imax),
+        np.where(np.arange(n) < n // 2, imax, imin),
+        np.where(np.arange(n) % 2 == 0, imax, imax - 1 - rng.integers(0, 50, n)),
+    ):
+        df = cx.score_by(scores, keys)
+        assert df["n"].sum() == n
+        ref = pd.Series(s_of(scores)).groupby(keys).agg(["mean", "size"])
+        assert list(df["group"]) == list(ref.index)
+        assert list(df["n"]) == list(ref["size"])
+        np.testing.assert_allclose(df["value"], 100 * ref["mean"], rtol=0, atol=1e-9)
+
+
+def _peak_rss_growth_mb(code):
+    """Runs `code` in a fresh interpreter (after importing numpy and cxkit) and returns how much the peak resident
+    memory grew during it, in MB (ru_maxrss is in KB on Linux)."""
+    import subprocess
+    import sys
+
+    script = (
+        "import resource, numpy as np, cxkit as cx\n"
+        "before = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss\n"
+        f"{code}\n"
+        "print(resource.getrusage(resource.RUSAGE_SELF).ru_maxrss - before)\n"
+    )
+    out = subprocess.run([sys.executable, "-c", script], capture_output=True, text=True, check=True, timeout=120)
+    return int(out.stdout.split()[-1]) / 1024
+
+
+@pytest.mark.skipif(not __import__("sys").platform.startswith("linux"), reason="ru_maxrss in KB on Linux")
+def test_score_by_with_two_rows_of_a_1001_point_metric_uses_little_memory():
+    """Item 11: two rows with a 1001-point metric used 1 GB in score_by (a direct key table of 65,536 keys x
+    1,001 points, and a histogram per key of the span)."""
+    code = (
+        "spec = cx.MetricSpec('wide', scale=(0, 1000), positive=(900, 1000), scoring='top_box')\n"
+        "df = cx.score_by([3, 1000], np.array([0, 65535]), metric=spec)\n"
+        "assert list(df['n']) == [1, 1]"
+    )
+    assert _peak_rss_growth_mb(code) < 64
+
+
+def test_counts_past_2_64_are_an_error_not_a_wrapped_n():
+    """Item 7: nps_from_counts(2**63, 2**63, 1) reported n = 1."""
+    with pytest.raises(cx.LimitExceededError, match="2\\^64"):
+        cx.nps_from_counts(2**63, 2**63, 1)
+    assert cx.nps_from_counts(2**64 - 1, 0, 0).n == 2**64 - 1
+
+
+def test_weights_whose_sums_overflow_are_an_error_and_states_read_back_at_extreme_weights():
+    """Item 10: weights of 1e308 gave NaN with no error, and a histogram that could not read its own bytes."""
+    with pytest.raises(cx.LimitExceededError, match="index 1"):
+        cx.nps([9, 10, 3], weights=[1.0, 1e308, 1.0])
+    with pytest.raises(cx.LimitExceededError):
+        cx.score_by([9, 10, 3], [1, 1, 2], weights=[1e154, 1.5e154, 1.0])
+    for weights in ([1e154, 0.0, 1.0], [5e-324, 2.2e-308, 1.0], [1e150, 1e-150, 0.5]):
+        h = cx.Histogram("nps")
+        h.add([10, 10, 0], weights)
+        assert cx.Histogram.from_bytes(h.to_bytes()) == h
+        assert math.isfinite(h.total_weight)
+    big = cx.Histogram("nps")
+    big.add([10], [1e154])
+    other = cx.Histogram("nps")
+    other.add([0], [1.2e154])
+    before = big.to_bytes()
+    with pytest.raises(cx.LimitExceededError):
+        big.merge(other)
+    assert big.to_bytes() == before

@@ -100,7 +100,9 @@ impl Accumulator {
         self.histogram.add(scores, weights, missing)
     }
 
-    /// Merges another accumulator of the same metric: the result equals one pass over both inputs.
+    /// Merges another accumulator of the same metric: the result equals one pass over both inputs. Counts or
+    /// weight sums past their limits are [`CxError::Overflow`] and leave `self` unchanged (see
+    /// [`Histogram::merge`]).
     pub fn merge(&mut self, other: &Accumulator) -> Result<()> {
         self.check_same_metric(other)?;
         self.histogram.merge(&other.histogram)

@@ -79,6 +79,10 @@ pub struct GroupedEstimates<K> {
 
 /// Scores by group key in one pass.
 ///
+/// The keys are indexed through a hash map: memory is proportional to the input plus one histogram per distinct
+/// key. Integer keys have a faster path, [`Histogram::by_i64_keys`], whose direct tables are bounded by the rows
+/// (docs/survey.md).
+///
 /// ```
 /// use cx_core::survey::{score_by, GroupOptions, MetricSpec};
 ///

@@ -8,6 +8,10 @@
 //! **Unit weights are no weights.** Passing weights that are all exactly 1 gives the same state, and therefore
 //! the same numbers, as passing none.
 //!
+//! **Limits** (docs/survey.md): a histogram holds at most 2⁶⁴ − 1 responses and finite totals Σw and Σw²; counts,
+//! weights or merges past either are [`CxError::Overflow`], never wrapped or infinite, so every histogram reads
+//! back the bytes it writes.
+//!
 //! ```
 //! use cx_core::survey::{Histogram, MissingPolicy, Scale};
 //!
@@ -31,6 +35,34 @@ const PARALLEL_ROWS: usize = 1 << 18;
 
 /// Widest key range indexed directly (bins for every value in the range, per thread).
 const DIRECT_SPAN: u128 = 1 << 16;
+
+/// Counters (key × point, 8 bytes each) a direct key table may hold whatever the input's size: 256 KiB.
+const DIRECT_MIN_CELLS: u128 = 1 << 15;
+
+/// Counters per input row a direct key table may hold above [`DIRECT_MIN_CELLS`]: 32 bytes per row, against at
+/// least 9 bytes of input per row (an 8-byte key and a score), so a table never costs more than a few times its
+/// input however the keys are spread or however many points the scale has.
+const DIRECT_CELLS_PER_ROW: u128 = 4;
+
+/// Whether a direct key table of `span` keys × `points` bins may serve `rows` rows: at most [`DIRECT_SPAN`] keys
+/// and at most max([`DIRECT_MIN_CELLS`], [`DIRECT_CELLS_PER_ROW`] × rows) counters. One rule for a thread's table,
+/// for the union the threads' tables merge into, and for the one-thread pass, so no layout of keys (clusters far
+/// apart on different threads, a 1,001-point scale over a few rows) allocates span × points beyond it.
+fn direct_fits(span: u128, points: usize, rows: usize) -> bool {
+    span <= DIRECT_SPAN && span * points as u128 <= DIRECT_MIN_CELLS.max(DIRECT_CELLS_PER_ROW * rows as u128)
+}
+
+/// A key (or day) that lies outside the range an earlier read of the same array found: the array changed while
+/// cx read it (numpy memory shared with a thread that writes to it). The row is refused rather than indexed.
+#[cold]
+#[inline(never)]
+fn changed_during_call(what: &str, value: i64, index: usize) -> CxError {
+    CxError::invalid_argument(
+        what,
+        value,
+        format!("the value at index {index} changed while it was being read (another thread wrote to the array)"),
+    )
+}
 
 /// Version of the serialised [`Histogram`] format.
 pub const HISTOGRAM_VERSION: u32 = 1;
@@ -255,7 +287,8 @@ impl Histogram {
     ///
     /// Errors name the first bad value and its index: [`CxError::ScoreOutOfRange`], [`CxError::NonIntegerScore`],
     /// [`CxError::MissingValue`] (under [`MissingPolicy::Error`]), [`CxError::InvalidWeight`] and
-    /// [`CxError::LengthMismatch`]. Weights of skipped (missing) responses are not inspected.
+    /// [`CxError::LengthMismatch`]. Weights of skipped (missing) responses are not inspected. Weights whose sum or
+    /// squared sum passes the largest `f64` are [`CxError::Overflow`] naming the row where it happened.
     pub fn from_scores<T: ScoreValue>(
         scale: Scale,
         scores: &[T],
@@ -290,8 +323,18 @@ impl Histogram {
     }
 
     /// One histogram per distinct `i64` key (group ids, or codes from a factorisation), on up to `threads`
-    /// threads for large unweighted inputs: the keys in ascending order and their histograms. Keys spanning a
-    /// range of at most 65,536 values index the bins directly (no hashing); wider keys are sorted and searched.
+    /// threads for large unweighted inputs: the keys in ascending order and their histograms.
+    ///
+    /// Keys are indexed directly (no hashing) while a table of bins for every value in their range stays small:
+    /// at most 65,536 values and at most max(2¹⁵, 4 × rows) key × point counters (256 KiB, or 32 bytes per row).
+    /// Each thread's table obeys that bound, and so does the table they merge into; threads whose tables lie far
+    /// apart (keys in clusters at 0 and 10¹², say) merge by key instead. Keys beyond the bound are sorted and
+    /// searched. Every key of `i64`, `i64::MIN` and `i64::MAX` included, is counted exactly; memory stays within a
+    /// few times the input plus one histogram per distinct key.
+    ///
+    /// The keys are read more than once (a range pass, then the tally). A key that changed in between (an array
+    /// another thread writes to) gives [`CxError::InvalidArgument`] naming it and its index, never a panic or an
+    /// out-of-bounds read; the rows around it may then have been counted under either value.
     pub fn by_i64_keys<T: ScoreValue>(
         scale: Scale,
         scores: &[T],
@@ -300,50 +343,7 @@ impl Histogram {
         missing: MissingPolicy,
         threads: usize,
     ) -> Result<(Vec<i64>, Vec<Histogram>)> {
-        CxError::check_len("group keys", scores.len(), keys.len())?;
-        if keys.is_empty() {
-            return Ok((Vec::new(), Vec::new()));
-        }
-        if weights.is_none() {
-            // One pass per thread: each thread's table grows to the keys it meets, so no pass for the range.
-            let ranges = parallel::ranges(keys.len(), threads, PARALLEL_ROWS);
-            let parts = parallel::run(&ranges, |r| {
-                let base = r.start;
-                Ok(KeyTable::tally(scale, &scores[r.clone()], &keys[r], missing)
-                    .map_err(|e| parallel::at_offset(e, base)))
-            })?;
-            // A range that stopped at too wide a key did not check its later rows, so only when none did is the
-            // earliest range's error the first of the input; otherwise the pass below finds it.
-            if parts.iter().all(|p| !matches!(p, Ok(None))) {
-                let tables = parts
-                    .into_iter()
-                    .map(|p| p.map(|t| t.expect("checked above")))
-                    .collect::<Result<Vec<KeyTable>>>()?;
-                return Ok(KeyTable::merge(scale, &tables));
-            }
-        }
-        let (min, max) = keys
-            .iter()
-            .fold((i64::MAX, i64::MIN), |(lo, hi), &k| (lo.min(k), hi.max(k)));
-        let span = (i128::from(max) - i128::from(min) + 1) as u128;
-        if span > DIRECT_SPAN {
-            let mut distinct: Vec<i64> = keys.to_vec();
-            distinct.sort_unstable();
-            distinct.dedup();
-            let codes: Vec<u32> = keys
-                .iter()
-                .map(|k| distinct.binary_search(k).expect("a key of the input") as u32)
-                .collect();
-            let histograms = Histogram::by_group_codes(scale, scores, &codes, distinct.len(), weights, missing)?;
-            return Ok((distinct, histograms));
-        }
-        let grouping = Offset {
-            keys,
-            min,
-            n_groups: span as usize,
-        };
-        let histograms = tally(scale, scores, weights, grouping, missing)?;
-        Ok(present_keys(min, histograms))
+        by_i64_keys_split(scale, scores, keys, weights, missing, threads, PARALLEL_ROWS)
     }
 
     /// Adds more responses. On error the histogram is unchanged.
@@ -352,7 +352,9 @@ impl Histogram {
         self.merge(&more)
     }
 
-    /// Builds one histogram per group in one pass; `codes[i]` is the group of response `i`, below `n_groups`.
+    /// Builds one histogram per group in one pass; `codes[i]` is the group of response `i`, below `n_groups`
+    /// ([`CxError::InvalidGroupCode`] otherwise). Errors as [`Histogram::from_scores`], the weight sums being
+    /// checked per group.
     pub fn by_group_codes<T: ScoreValue>(
         scale: Scale,
         scores: &[T],
@@ -407,8 +409,21 @@ impl Histogram {
     }
 
     /// A histogram from counts per point of the scale (`counts.len()` must equal the number of points).
+    ///
+    /// The counts must add up to at most 2⁶⁴ − 1 responses (the number a histogram can report):
+    /// [`CxError::Overflow`] names the point where they pass it.
     pub fn from_counts(scale: Scale, counts: &[u64]) -> Result<Histogram> {
         CxError::check_len("counts", scale.points(), counts.len())?;
+        let mut total = 0u64;
+        for (bin, &c) in counts.iter().enumerate() {
+            total = total.checked_add(c).ok_or_else(|| {
+                CxError::overflow(format!(
+                    "histogram counts add up to more than 2^64 - 1 responses at point {} of the scale ({total} \
+                     before it, {c} there)",
+                    scale.value(bin)
+                ))
+            })?;
+        }
         Ok(Histogram {
             scale,
             counts: counts.to_vec(),
@@ -418,6 +433,9 @@ impl Histogram {
     }
 
     /// Merges `other` into `self`: the result equals one pass over both inputs.
+    ///
+    /// A histogram holds at most 2⁶⁴ − 1 responses (counted and missing together) and finite totals Σw and Σw²;
+    /// a merge past either is [`CxError::Overflow`] naming both sides, and leaves `self` unchanged.
     pub fn merge(&mut self, other: &Histogram) -> Result<()> {
         if self.scale != other.scale {
             return Err(CxError::IncompatibleHistograms {
@@ -425,7 +443,31 @@ impl Histogram {
                 right: other.scale.to_string(),
             });
         }
+        // Every histogram keeps its responses within u64 (see `responses`), so each side's total is exact and
+        // one checked add covers every per-point add below.
+        let (mine, theirs) = (self.responses(), other.responses());
+        if mine.checked_add(theirs).is_none() {
+            return Err(CxError::overflow(format!(
+                "merging histograms of {mine} and {theirs} responses (counted and missing) passes 2^64 - 1"
+            )));
+        }
         if self.weights.is_some() || other.weights.is_some() {
+            // The merged totals, summed as `total_weight` will sum them, are checked before anything changes.
+            let (mut sum, mut sum_sq) = (0.0f64, 0.0f64);
+            for i in 0..self.counts.len() {
+                sum += self.weight(i) + other.weight(i);
+                sum_sq += self.weight_sq(i) + other.weight_sq(i);
+            }
+            if !(sum.is_finite() && sum_sq.is_finite()) {
+                return Err(CxError::overflow(format!(
+                    "merging weighted histograms: the sum of weights ({} + {}) or of squared weights ({} + {}) \
+                     passes the largest float",
+                    self.total_weight(),
+                    other.total_weight(),
+                    self.total_weight_sq(),
+                    other.total_weight_sq()
+                )));
+            }
             let theirs = other.weights.clone().unwrap_or_else(|| WeightSums::unit(&other.counts));
             let mine = self.weights.get_or_insert_with(|| WeightSums::unit(&self.counts));
             for (a, b) in mine.sum.iter_mut().zip(&theirs.sum) {
@@ -441,6 +483,11 @@ impl Histogram {
         self.n_missing += other.n_missing;
         self.drop_unit_weights();
         Ok(())
+    }
+
+    /// Responses counted and missing. Never wraps: every constructor and merge keeps this sum within u64.
+    fn responses(&self) -> u64 {
+        self.counts.iter().sum::<u64>() + self.n_missing
     }
 
     /// Forgets weight sums that equal the counts (Σw = Σw² = n at every point happens only when every weight
@@ -490,9 +537,14 @@ impl Histogram {
         self.weights.as_ref().map_or(self.counts[i] as f64, |w| w.sum_sq[i])
     }
 
-    /// Σw over all responses.
+    /// Σw over all responses. Always finite: weights whose sum would pass the largest float are refused.
     pub fn total_weight(&self) -> f64 {
         (0..self.counts.len()).map(|i| self.weight(i)).sum()
+    }
+
+    /// Σw² over all responses (finite, as [`Histogram::total_weight`]).
+    pub(crate) fn total_weight_sq(&self) -> f64 {
+        (0..self.counts.len()).map(|i| self.weight_sq(i)).sum()
     }
 
     /// Kish's effective sample size (Σw)²/Σw²; equals `n` when unweighted.
@@ -548,6 +600,76 @@ impl Grouping for Grouped<'_> {
     }
 }
 
+/// [`Histogram::by_i64_keys`] with ranges of at least `min_rows` rows per thread (tests split small inputs).
+fn by_i64_keys_split<T: ScoreValue>(
+    scale: Scale,
+    scores: &[T],
+    keys: &[i64],
+    weights: Option<&[f64]>,
+    missing: MissingPolicy,
+    threads: usize,
+    min_rows: usize,
+) -> Result<(Vec<i64>, Vec<Histogram>)> {
+    CxError::check_len("group keys", scores.len(), keys.len())?;
+    if keys.is_empty() {
+        return Ok((Vec::new(), Vec::new()));
+    }
+    let points = scale.points();
+    if weights.is_none() {
+        // One pass per thread: each thread's table grows to the keys it meets, so no pass for the range.
+        let ranges = parallel::ranges(keys.len(), threads, min_rows);
+        let parts = parallel::run(&ranges, |r| {
+            let base = r.start;
+            Ok(KeyTable::tally(scale, &scores[r.clone()], &keys[r], missing).map_err(|e| parallel::at_offset(e, base)))
+        })?;
+        // A range that stopped at too wide a key did not check its later rows, so only when none did is the
+        // earliest range's error the first of the input; otherwise the pass below finds it.
+        if parts.iter().all(|p| !matches!(p, Ok(None))) {
+            let tables = parts
+                .into_iter()
+                .map(|p| p.map(|t| t.expect("checked above")))
+                .collect::<Result<Vec<KeyTable>>>()?;
+            return Ok(KeyTable::merge(scale, tables, keys.len()));
+        }
+    }
+    let (min, max) = keys
+        .iter()
+        .fold((i64::MAX, i64::MIN), |(lo, hi), &k| (lo.min(k), hi.max(k)));
+    let span = (i128::from(max) - i128::from(min) + 1) as u128;
+    if !direct_fits(span, points, keys.len()) {
+        let mut distinct: Vec<i64> = keys.to_vec();
+        distinct.sort_unstable();
+        distinct.dedup();
+        if distinct.len() > u32::MAX as usize {
+            return Err(CxError::limit(
+                "distinct group keys",
+                u64::from(u32::MAX),
+                distinct.len(),
+            ));
+        }
+        // A second read of the keys: one that changed since the copy is not in `distinct`.
+        let codes = keys
+            .iter()
+            .enumerate()
+            .map(|(row, k)| {
+                distinct
+                    .binary_search(k)
+                    .map(|code| code as u32)
+                    .map_err(|_| changed_during_call("group keys", *k, row))
+            })
+            .collect::<Result<Vec<u32>>>()?;
+        let histograms = Histogram::by_group_codes(scale, scores, &codes, distinct.len(), weights, missing)?;
+        return Ok((distinct, histograms));
+    }
+    let grouping = Offset {
+        keys,
+        min,
+        n_groups: span as usize,
+    };
+    let histograms = tally(scale, scores, weights, grouping, missing)?;
+    Ok(present_keys(min, histograms))
+}
+
 /// Keys that occur (they have a count or a missing response) and their histograms; `histograms[i]` is key
 /// `min + i`.
 fn present_keys(min: i64, histograms: Vec<Histogram>) -> (Vec<i64>, Vec<Histogram>) {
@@ -561,6 +683,10 @@ fn present_keys(min: i64, histograms: Vec<Histogram>) -> (Vec<i64>, Vec<Histogra
 
 /// Unweighted counts per (key, point) for keys in `lo..lo + span`, grown as keys outside appear. (`u32`
 /// counts measured slower than `u64` here.)
+///
+/// Invariant: `lo + span <= 2⁶³` (as i128), i.e. the last key `lo + span - 1` is an `i64`. [`count_run`]'s
+/// wrapping slot `(key - lo) as u64` then lies below `span` exactly for the keys of the table: a key below `lo`
+/// wraps to at least `2⁶³ - lo >= span`. `span × points` obeys [`direct_fits`] for the rows of its range.
 struct KeyTable {
     lo: i64,
     span: usize,
@@ -569,7 +695,7 @@ struct KeyTable {
 }
 
 impl KeyTable {
-    /// One pass over a range of rows; `None` when the keys span more than [`DIRECT_SPAN`] values.
+    /// One pass over a range of rows; `None` when the keys span more than [`direct_fits`] allows.
     fn tally<T: ScoreValue>(
         scale: Scale,
         scores: &[T],
@@ -578,6 +704,7 @@ impl KeyTable {
     ) -> Result<Option<KeyTable>> {
         let points = scale.points();
         let lookup = T::lookup(scale);
+        let rows = scores.len().min(keys.len());
         let mut t = KeyTable {
             lo: keys.first().copied().unwrap_or(0),
             span: 1,
@@ -598,14 +725,15 @@ impl KeyTable {
             let (Some(&score), Some(&key)) = (scores.get(row), keys.get(row)) else {
                 break;
             };
-            // The row the run stopped at: a key outside the table, or a score that is missing or bad.
-            let mut slot = key.wrapping_sub(t.lo) as u64 as usize;
-            if slot >= t.span {
-                if !t.grow(key, points) {
-                    return Ok(None);
-                }
-                slot = key.wrapping_sub(t.lo) as usize;
+            // The row the run stopped at: a key outside the table, or a score that is missing or bad. The key is
+            // read once here and only this copy is used below, so a concurrent write cannot move it.
+            if t.slot(key).is_none() && !t.grow(key, points, rows) {
+                return Ok(None);
             }
+            // A grown table holds the key it grew for; were it not to, the caller's sorted pass counts the rows.
+            let Some(slot) = t.slot(key) else {
+                return Ok(None);
+            };
             match locate(score, row, &lookup, scale, missing)? {
                 Some(bin) => t.counts[slot * points + bin] += 1,
                 None => t.missing[slot] += 1,
@@ -615,22 +743,32 @@ impl KeyTable {
         Ok(Some(t))
     }
 
-    /// Widens the table to hold `key` (at least doubling it, so growth is rare); false if that would exceed
-    /// [`DIRECT_SPAN`].
+    /// The slot of `key`, if the table holds it (checked in i128, so no key wraps into the table).
+    fn slot(&self, key: i64) -> Option<usize> {
+        let offset = i128::from(key) - i128::from(self.lo);
+        (0..self.span as i128).contains(&offset).then_some(offset as usize)
+    }
+
+    /// Widens the table to hold `key` (at least doubling it, so growth is rare, and staying inside the `i64`
+    /// keys); false if the result would break [`direct_fits`] for `rows` rows.
     #[cold]
-    fn grow(&mut self, key: i64, points: usize) -> bool {
-        let (lo, hi) = (i128::from(self.lo), i128::from(self.lo) + self.span as i128);
-        let (mut new_lo, mut new_hi) = (lo.min(i128::from(key)), hi.max(i128::from(key) + 1));
-        let width = (new_hi - new_lo).max(2 * self.span as i128);
-        if key < self.lo {
-            new_lo = new_hi - width;
-        } else {
-            new_hi = new_lo + width;
-        }
-        if (new_hi - new_lo) as u128 > DIRECT_SPAN || new_lo < i128::from(i64::MIN) || new_hi > i128::from(i64::MAX) {
+    fn grow(&mut self, key: i64, points: usize, rows: usize) -> bool {
+        // All bounds in i128: `hi` may be 2⁶³, one past `i64::MAX`.
+        let (first, end) = (i128::from(i64::MIN), i128::from(i64::MAX) + 1);
+        let (lo, hi, key) = (
+            i128::from(self.lo),
+            i128::from(self.lo) + self.span as i128,
+            i128::from(key),
+        );
+        let (need_lo, need_hi) = (lo.min(key), hi.max(key + 1));
+        let width = (need_hi - need_lo).max(2 * self.span as i128).min(end - first);
+        if !direct_fits(width as u128, points, rows) {
             return false;
         }
-        let (span, shift) = ((new_hi - new_lo) as usize, (lo - new_lo) as usize);
+        // Room grows toward the new key, and the window is pushed back inside the i64 range at either edge (it
+        // still covers need_lo..need_hi, which lies inside and is at most `width` wide).
+        let new_lo = if key < lo { need_hi - width } else { need_lo }.clamp(first, end - width);
+        let (span, shift) = (width as usize, (lo - new_lo) as usize);
         let mut counts = vec![0; span * points];
         counts[shift * points..(shift + self.span) * points].copy_from_slice(&self.counts);
         let mut missing = vec![0; span];
@@ -644,32 +782,87 @@ impl KeyTable {
         true
     }
 
-    /// The tables of all ranges added up: the present keys and their histograms.
-    fn merge(scale: Scale, tables: &[KeyTable]) -> (Vec<i64>, Vec<Histogram>) {
+    /// The keys this table counted (a count or a missing response) in ascending order, with their slots.
+    fn present(&self, points: usize) -> impl Iterator<Item = (i64, usize)> + '_ {
+        (0..self.span)
+            .filter(move |&i| self.missing[i] > 0 || self.counts[i * points..(i + 1) * points].iter().any(|&c| c > 0))
+            // lo + i <= lo + span - 1 <= i64::MAX by the table's invariant.
+            .map(|i| (self.lo + i as i64, i))
+    }
+
+    /// The tables of all ranges (of `rows` rows in all) added up: the present keys and their histograms.
+    ///
+    /// Tables whose union fits [`direct_fits`] for `rows` add into one table; otherwise (ranges whose keys lie
+    /// far apart) the present keys of every table are merged by key, in memory proportional to the tables.
+    fn merge(scale: Scale, mut tables: Vec<KeyTable>, rows: usize) -> (Vec<i64>, Vec<Histogram>) {
         let points = scale.points();
-        let lo = tables.iter().map(|t| t.lo).min().expect("one table");
-        let hi = tables.iter().map(|t| t.lo + t.span as i64).max().expect("one table");
-        let span = (hi - lo) as usize;
-        let mut counts = vec![0u64; span * points];
-        let mut missing = vec![0u64; span];
-        for t in tables {
-            let shift = (t.lo - lo) as usize;
-            for (a, &b) in counts[shift * points..].iter_mut().zip(&t.counts) {
-                *a += b;
+        let histogram = |counts: &[u64], n_missing: u64| Histogram {
+            scale,
+            counts: counts.to_vec(),
+            weights: None,
+            n_missing,
+        };
+        if tables.len() > 1 {
+            let lo = tables.iter().map(|t| i128::from(t.lo)).min().expect("two tables");
+            let hi = tables
+                .iter()
+                .map(|t| i128::from(t.lo) + t.span as i128)
+                .max()
+                .expect("two tables");
+            let span = (hi - lo) as u128;
+            if !direct_fits(span, points, rows) {
+                return KeyTable::merge_by_key(scale, &tables);
             }
-            for (a, &b) in missing[shift..].iter_mut().zip(&t.missing) {
-                *a += b;
+            // Counts add up to at most `rows`, so the sums cannot overflow.
+            let span = span as usize;
+            let mut union = KeyTable {
+                lo: lo as i64,
+                span,
+                counts: vec![0; span * points],
+                missing: vec![0; span],
+            };
+            for t in &tables {
+                let shift = (i128::from(t.lo) - lo) as usize;
+                for (a, &b) in union.counts[shift * points..].iter_mut().zip(&t.counts) {
+                    *a += b;
+                }
+                for (a, &b) in union.missing[shift..].iter_mut().zip(&t.missing) {
+                    *a += b;
+                }
             }
+            tables = vec![union];
         }
-        let histograms = (0..span)
-            .map(|i| Histogram {
-                scale,
-                counts: counts[i * points..(i + 1) * points].to_vec(),
-                weights: None,
-                n_missing: missing[i],
-            })
+        let t = &tables[0];
+        t.present(points)
+            .map(|(key, i)| (key, histogram(&t.counts[i * points..(i + 1) * points], t.missing[i])))
+            .unzip()
+    }
+
+    /// Merges tables that lie far apart: every present (key, table, slot), sorted by key, each key's slots added.
+    #[cold]
+    fn merge_by_key(scale: Scale, tables: &[KeyTable]) -> (Vec<i64>, Vec<Histogram>) {
+        let points = scale.points();
+        let mut present: Vec<(i64, usize, usize)> = tables
+            .iter()
+            .enumerate()
+            .flat_map(|(ti, t)| t.present(points).map(move |(key, slot)| (key, ti, slot)))
             .collect();
-        present_keys(lo, histograms)
+        present.sort_unstable();
+        let (mut keys, mut histograms): (Vec<i64>, Vec<Histogram>) = (Vec::new(), Vec::new());
+        for &(key, ti, slot) in &present {
+            let t = &tables[ti];
+            if keys.last() != Some(&key) {
+                keys.push(key);
+                histograms.push(Histogram::new(scale));
+            }
+            let h = histograms.last_mut().expect("pushed above");
+            // Counts add up to at most the input's rows, so the sums cannot overflow.
+            for (a, &b) in h.counts.iter_mut().zip(&t.counts[slot * points..(slot + 1) * points]) {
+                *a += b;
+            }
+            h.n_missing += t.missing[slot];
+        }
+        (keys, histograms)
     }
 }
 
@@ -732,8 +925,15 @@ impl Grouping for Offset<'_> {
     }
     #[inline(always)]
     fn group(self, row: usize) -> Result<usize> {
-        // Every key lies in min..=max by construction, so the offset is a valid group.
-        Ok(self.keys[row].wrapping_sub(self.min) as usize)
+        // Every key lay in min..=max when the range was found, but the array may have changed since (shared
+        // memory written by another thread), so the offset is checked before it indexes anything.
+        let key = self.keys[row];
+        let offset = key.wrapping_sub(self.min) as u64;
+        if offset < self.n_groups as u64 {
+            Ok(offset as usize)
+        } else {
+            Err(changed_during_call("group keys", key, row))
+        }
     }
 }
 
@@ -752,7 +952,12 @@ impl Grouping for DayPeriods<'_> {
     }
     #[inline(always)]
     fn group(self, row: usize) -> Result<usize> {
-        Ok(self.table[self.days[row].wrapping_sub(self.first_day) as usize] as usize)
+        // The table was built from an earlier read of the days; a day that changed since is refused, not indexed.
+        let day = self.days[row];
+        match self.table.get(day.wrapping_sub(self.first_day) as u64 as usize) {
+            Some(&code) => Ok(code as usize),
+            None => Err(changed_during_call("dates", day, row)),
+        }
     }
 }
 
@@ -829,6 +1034,12 @@ fn tally<T: ScoreValue, G: Grouping>(
                 all_unit &= w == 1.0;
             }
             if !all_unit {
+                // Per group, Σw and Σw² over its points must stay finite (a histogram with an infinite sum
+                // has no estimate and could not read its own bytes back); checked once per group, not per row.
+                let finite = |v: &[f64]| v.chunks(points).all(|g| g.iter().sum::<f64>().is_finite());
+                if !(finite(&sum) && finite(&sum_sq)) {
+                    return Err(weight_overflow(scale, scores, weights, grouping, missing));
+                }
                 weight_sums = Some((sum, sum_sq));
             }
         }
@@ -851,6 +1062,39 @@ fn tally<T: ScoreValue, G: Grouping>(
             h
         })
         .collect())
+}
+
+/// The error for weights whose per-group Σw or Σw² passes the largest float: replays the weighted pass (only
+/// after it failed) to name the row where a group's running sum first became infinite.
+#[cold]
+#[inline(never)]
+fn weight_overflow<T: ScoreValue, G: Grouping>(
+    scale: Scale,
+    scores: &[T],
+    weights: &[f64],
+    grouping: G,
+    missing: MissingPolicy,
+) -> CxError {
+    let lookup = T::lookup(scale);
+    let mut totals = vec![(0.0f64, 0.0f64); grouping.n_groups()];
+    for (row, (&score, &w)) in scores.iter().zip(weights).enumerate() {
+        let (Ok(g), Ok(Some(_))) = (grouping.group(row), locate(score, row, &lookup, scale, missing)) else {
+            continue;
+        };
+        let Some(t) = totals.get_mut(g) else { continue };
+        t.0 += w;
+        t.1 += w * w;
+        if !(t.0.is_finite() && t.1.is_finite()) {
+            return CxError::overflow(format!(
+                "the sum of weights or of squared weights passes the largest float at index {row} (weight {w:e}); \
+                 estimates depend only on ratios of weights, so scale them down"
+            ));
+        }
+    }
+    CxError::overflow(
+        "the sum of weights or of squared weights over the points of the scale passes the largest float; \
+         estimates depend only on ratios of weights, so scale them down",
+    )
 }
 
 /// The hot loop for ungrouped, unweighted scores. Four independent count lanes keep runs of equal scores from
@@ -1027,6 +1271,17 @@ impl TryFrom<HistogramState> for Histogram {
         if s.counts.len() != s.scale.points() {
             return Err(bad("counts", "needs one count per scale point"));
         }
+        // The limits every histogram keeps (see `Histogram::merge`): responses within u64, finite weight totals.
+        if s.counts
+            .iter()
+            .try_fold(s.n_missing, |t, &c| t.checked_add(c))
+            .is_none()
+        {
+            return Err(bad(
+                "counts",
+                "counts and n_missing add up to more than 2^64 - 1 responses",
+            ));
+        }
         let weights = match (s.weight_sum, s.weight_sum_sq) {
             (None, None) => None,
             (Some(sum), Some(sum_sq)) => {
@@ -1035,6 +1290,9 @@ impl TryFrom<HistogramState> for Histogram {
                 }
                 if sum.iter().chain(&sum_sq).any(|w| !(w.is_finite() && *w >= 0.0)) {
                     return Err(bad("weight_sum", "sums must be finite and non-negative"));
+                }
+                if !(sum.iter().sum::<f64>().is_finite() && sum_sq.iter().sum::<f64>().is_finite()) {
+                    return Err(bad("weight_sum", "the sums over all points must be finite"));
                 }
                 Some(WeightSums { sum, sum_sq })
             }
@@ -1175,5 +1433,235 @@ mod tests {
         assert_eq!(serde_json::from_str::<Histogram>(&json).unwrap(), w);
         let broken = json.replace("\"counts\":[", "\"counts\":[1,");
         assert!(serde_json::from_str::<Histogram>(&broken).is_err());
+    }
+
+    /// The simple reference for per-key histograms: a HashMap of key → (counts, missing), sorted by key.
+    fn reference(scale: Scale, scores: &[f64], keys: &[i64]) -> (Vec<i64>, Vec<Histogram>) {
+        let mut map: std::collections::HashMap<i64, Histogram> = std::collections::HashMap::new();
+        for (&score, &key) in scores.iter().zip(keys) {
+            let h = map.entry(key).or_insert_with(|| Histogram::new(scale));
+            if score.is_nan() {
+                h.n_missing += 1;
+            } else {
+                h.counts[(score - f64::from(scale.min)) as usize] += 1;
+            }
+        }
+        let mut pairs: Vec<(i64, Histogram)> = map.into_iter().collect();
+        pairs.sort_by_key(|p| p.0);
+        pairs.into_iter().unzip()
+    }
+
+    #[test]
+    fn key_clusters_far_apart_on_different_threads_merge_by_key() {
+        // Issue 20 item 1 in small: each range's keys fit a table, their union (10¹² keys) does not. Before, the
+        // merge sized one table span × points and aborted on the allocation.
+        let n = 64;
+        let scores = vec![10.0; n];
+        let keys: Vec<i64> = (0..n).map(|i| if i < n / 2 { 0 } else { 1_000_000_000_000 }).collect();
+        for threads in [1, 2, 4] {
+            let (k, h) = by_i64_keys_split(NPS, &scores, &keys, None, MissingPolicy::Skip, threads, 8).unwrap();
+            assert_eq!(k, [0, 1_000_000_000_000], "{threads} threads");
+            assert_eq!((h[0].counts()[10], h[1].counts()[10]), (32, 32));
+        }
+    }
+
+    #[test]
+    fn a_range_of_only_i64_max_keys_keeps_its_rows() {
+        // Issue 20 item 3: `t.lo + span` overflowed for a range whose keys are all i64::MAX, and its rows vanished.
+        let scores: Vec<f64> = (0..40).map(|i| f64::from(i % 11)).collect();
+        for layout in [
+            [0, i64::MAX, i64::MAX, i64::MAX],
+            [i64::MAX, i64::MAX, i64::MIN, i64::MAX],
+            [i64::MAX - 1, i64::MAX, i64::MIN, i64::MIN + 1],
+            [5, 6, i64::MAX, 7],
+        ] {
+            let keys: Vec<i64> = (0..40).map(|i| layout[i / 10]).collect();
+            let expected = reference(NPS, &scores, &keys);
+            for threads in [1, 2, 4] {
+                let got = by_i64_keys_split(NPS, &scores, &keys, None, MissingPolicy::Skip, threads, 10).unwrap();
+                assert_eq!(got, expected, "{layout:?}, {threads} threads");
+            }
+        }
+    }
+
+    #[test]
+    fn a_table_grows_up_to_the_edges_of_i64() {
+        // Keys just below i64::MAX (and just above i64::MIN) still fit a direct table: the grown window is pushed
+        // back inside the i64 range instead of being refused.
+        for keys in [
+            vec![i64::MAX, i64::MAX - 1, i64::MAX - 3],
+            vec![i64::MIN, i64::MIN + 2, i64::MIN + 1],
+        ] {
+            let mut t = KeyTable::tally(NPS, &[1.0, 2.0, 3.0], &keys, MissingPolicy::Skip)
+                .unwrap()
+                .expect("three keys fit a direct table");
+            assert!(i128::from(t.lo) + t.span as i128 <= i128::from(i64::MAX) + 1);
+            let mut sorted = keys.clone();
+            sorted.sort_unstable();
+            assert_eq!(t.present(NPS.points()).map(|p| p.0).collect::<Vec<_>>(), sorted);
+            assert!(t.slot(keys[0]).is_some() && !t.grow(0, 11, 3));
+        }
+    }
+
+    #[test]
+    fn a_few_rows_never_get_a_table_sized_by_their_key_span() {
+        // Issue 20 item 11: two rows on a 1,001-point scale with keys 65,535 apart sized a direct table (and a
+        // histogram per key of the span) of 65,536 × 1,001 counters, 1 GB. Now the bound scales with the rows.
+        let wide = Scale { min: 0, max: 1000 };
+        assert!(!direct_fits(1 << 16, 1001, 2));
+        assert!(direct_fits(1 << 16, 11, 1 << 18), "large inputs keep the direct table");
+        assert!(
+            KeyTable::tally(wide, &[1.0, 2.0], &[0, 65_535], MissingPolicy::Skip)
+                .unwrap()
+                .is_none()
+        );
+        let (k, h) = Histogram::by_i64_keys(wide, &[1.0, 2.0], &[0, 65_535], None, MissingPolicy::Skip, 1).unwrap();
+        assert_eq!(k, [0, 65_535]);
+        assert_eq!((h[0].counts()[1], h[1].counts()[2]), (1, 1));
+        let w = [2.0, 3.0];
+        let (k, h) = Histogram::by_i64_keys(wide, &[1.0, 2.0], &[0, 65_535], Some(&w), MissingPolicy::Skip, 1).unwrap();
+        assert_eq!((k.len(), h[1].weight(2)), (2, 3.0));
+    }
+
+    #[test]
+    fn keys_that_change_between_reads_are_refused_not_indexed() {
+        // Issue 20 item 10: the one-thread pass finds the keys' range, then reads them again to tally. Simulated
+        // here by a grouping whose keys lie outside the range it was given.
+        let keys = [0i64, 1, 2, 1_000];
+        let grouping = Offset {
+            keys: &keys,
+            min: 0,
+            n_groups: 3,
+        };
+        let e = tally(NPS, &[1.0, 2.0, 3.0, 4.0], None, grouping, MissingPolicy::Skip).unwrap_err();
+        assert!(
+            matches!(&e, CxError::InvalidArgument { value, .. } if value == "1000"),
+            "{e}"
+        );
+        assert!(e.to_string().contains("index 3"), "{e}");
+        let table = [0u32, 0, 1];
+        let days = [5i64, 7, 9];
+        let grouping = DayPeriods {
+            days: &days,
+            first_day: 5,
+            table: &table,
+            n_groups: 2,
+        };
+        let e = tally(NPS, &[1.0, 2.0, 3.0], None, grouping, MissingPolicy::Skip).unwrap_err();
+        assert!(e.to_string().contains("index 2"), "{e}");
+    }
+
+    #[test]
+    fn counts_past_u64_are_an_overflow_error() {
+        // Issue 20 item 7: nps_from_counts(2⁶³, 2⁶³, 1) reported n = 1.
+        let mut counts = vec![0u64; 11];
+        (counts[0], counts[7], counts[10]) = (1 << 63, 1 << 63, 1);
+        let e = Histogram::from_counts(NPS, &counts).unwrap_err();
+        assert!(matches!(e, CxError::Overflow { .. }), "{e}");
+        assert!(e.to_string().contains("point 7"), "{e}");
+        counts[7] = (1 << 63) - 1;
+        counts[10] = 0;
+        let mut h = Histogram::from_counts(NPS, &counts).unwrap();
+        assert_eq!(h.n(), u64::MAX);
+        let before = h.clone();
+        let one = Histogram::from_scores(NPS, &[f64::NAN], None, MissingPolicy::Skip).unwrap();
+        assert!(matches!(h.merge(&one), Err(CxError::Overflow { .. })));
+        assert_eq!(h, before, "a failed merge changes nothing");
+        let state = HistogramState {
+            version: HISTOGRAM_VERSION,
+            scale: NPS,
+            counts: counts.clone(),
+            weight_sum: None,
+            weight_sum_sq: None,
+            n_missing: 1,
+        };
+        assert!(Histogram::try_from(state).is_err());
+    }
+
+    #[test]
+    fn weight_sums_past_the_largest_float_are_an_overflow_error() {
+        // Issue 20 item 10: weights of 1e308 gave NaN estimates and a histogram that could not read its bytes.
+        let e =
+            Histogram::from_scores(NPS, &[9.0, 10.0, 3.0], Some(&[1.0, 1e308, 1.0]), MissingPolicy::Skip).unwrap_err();
+        assert!(matches!(e, CxError::Overflow { .. }), "{e}");
+        assert!(e.to_string().contains("index 1"), "{e}");
+        // Σw passes the largest float over two points although each point's sum is finite.
+        let e = Histogram::from_scores(NPS, &[9.0, 10.0], Some(&[1e154, 1e154]), MissingPolicy::Skip).unwrap_err();
+        assert!(e.to_string().contains("index 1"), "{e}");
+        let e = Histogram::by_group_codes(
+            NPS,
+            &[1.0, 2.0, 3.0],
+            &[0, 1, 1],
+            2,
+            Some(&[1.0, 1e154, 1.2e154]),
+            MissingPolicy::Skip,
+        )
+        .unwrap_err();
+        assert!(e.to_string().contains("index 2"), "{e}");
+        // Merging two finite histograms into an infinite one is refused too, and changes nothing.
+        let mut a = Histogram::from_scores(NPS, &[9.0], Some(&[1e154]), MissingPolicy::Skip).unwrap();
+        let b = Histogram::from_scores(NPS, &[3.0], Some(&[1.2e154]), MissingPolicy::Skip).unwrap();
+        let before = a.clone();
+        assert!(matches!(a.merge(&b), Err(CxError::Overflow { .. })));
+        assert_eq!(a, before);
+    }
+
+    #[test]
+    fn histograms_at_extreme_weights_read_back_their_own_bytes() {
+        // The largest weights a histogram accepts, and the smallest: bytes and JSON both round-trip.
+        let big = f64::MAX.sqrt() / 2.0;
+        for weights in [[big, 0.0, 1.0], [f64::MIN_POSITIVE, 5e-324, 0.0], [1e150, 1e-150, 1.0]] {
+            let h = Histogram::from_scores(NPS, &[10.0, 10.0, 0.0], Some(&weights), MissingPolicy::Skip).unwrap();
+            let mut w = Writer::new(crate::state::Kind::Accumulator);
+            h.write_to(&mut w);
+            let bytes = w.finish();
+            let mut r = Reader::open(&bytes, crate::state::Kind::Accumulator).unwrap();
+            assert_eq!(Histogram::read_from(&mut r).unwrap(), h, "{weights:?}");
+            let json = serde_json::to_string(&h).unwrap();
+            assert_eq!(serde_json::from_str::<Histogram>(&json).unwrap(), h, "{weights:?}");
+        }
+    }
+
+    /// Keys from the edge values the key tables must handle.
+    fn edge_key() -> impl proptest::strategy::Strategy<Value = i64> {
+        use proptest::prelude::*;
+        prop_oneof![
+            Just(i64::MIN),
+            Just(i64::MIN + 1),
+            Just(i64::MAX),
+            Just(i64::MAX - 1),
+            Just(0i64),
+            Just(-1i64),
+            Just(1_000_000_000_000i64),
+            Just(-1_000_000_000_000i64),
+            Just(65_535i64),
+            Just(70_000i64),
+            0i64..40,
+            1_000_000_000_000i64..1_000_000_000_040,
+        ]
+    }
+
+    proptest::proptest! {
+        #![proptest_config(proptest::prelude::ProptestConfig::with_cases(300))]
+
+        /// Issue 20 item 3: the threaded key path (ranges of a few rows, so many tables merge) equals a HashMap of
+        /// key → histogram for keys from edge values, runs of one key (all equal within a range) and clusters.
+        #[test]
+        fn threaded_key_tables_equal_a_hashed_reference(
+            runs in proptest::collection::vec((edge_key(), 1usize..40), 1..12),
+            scores_seed in proptest::collection::vec(0u8..12, 1..64),
+            threads in 1usize..6,
+            min_rows in 1usize..32,
+            one_scale_of_1001 in proptest::bool::ANY,
+        ) {
+            let scale = if one_scale_of_1001 { Scale { min: 0, max: 1000 } } else { NPS };
+            let keys: Vec<i64> = runs.iter().flat_map(|&(k, len)| std::iter::repeat_n(k, len)).collect();
+            // 11 stands for a missing score.
+            let scores: Vec<f64> = (0..keys.len())
+                .map(|i| match scores_seed[i % scores_seed.len()] { 11 => f64::NAN, s => f64::from(s) })
+                .collect();
+            let got = by_i64_keys_split(scale, &scores, &keys, None, MissingPolicy::Skip, threads, min_rows).unwrap();
+            proptest::prop_assert_eq!(got, reference(scale, &scores, &keys));
+        }
     }
 }
