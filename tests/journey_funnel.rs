@@ -165,7 +165,31 @@ fn nat_timestamps_are_refused_with_their_index() {
             let err = state.add(&a[3..], &e[3..], &[day, nat]).unwrap_err();
             assert!(matches!(err, CxError::InvalidDate { index: 1, .. }), "{mode:?}: {err}");
             assert_eq!(state.finish().n_accounts, 0);
+            // Later in sorted input, and in unsorted input: still the first NaT's index.
+            let (a2, e2) = ([1u32, 1, 2, 2, 3], [0u32, 1, 0, 1, 0]);
+            let sorted = [0, day, nat, day, 0];
+            let err = funnel(&a2, &e2, &sorted, &s).unwrap_err();
+            assert!(matches!(err, CxError::InvalidDate { index: 2, .. }), "{mode:?}: {err}");
+            let unsorted = [day, 0, 0, nat, nat];
+            let err = funnel(&a2, &e2, &unsorted, &s).unwrap_err();
+            assert!(matches!(err, CxError::InvalidDate { index: 3, .. }), "{mode:?}: {err}");
+            let err = funnel_threads(&a2, &e2, &unsorted, &s, 2).unwrap_err();
+            assert!(matches!(err, CxError::InvalidDate { index: 3, .. }), "{mode:?}: {err}");
         }
+    }
+    // Enough sorted rows to be split over threads, the NaT in the second range.
+    let n = 600_000usize;
+    let a: Vec<u32> = (0..n as u32).map(|i| i / 4).collect();
+    let e: Vec<u32> = (0..n as u32).map(|i| i % 4).collect();
+    let mut t: Vec<i64> = (0..n as i64).collect();
+    t[500_000] = nat;
+    let s = spec(&[0, 1, 2], 10, FunnelMode::Ordered, None);
+    for threads in [1, 2, 3] {
+        let err = funnel_threads(&a, &e, &t, &s, threads).unwrap_err();
+        assert!(
+            matches!(err, CxError::InvalidDate { index: 500_000, .. }),
+            "{threads}: {err}"
+        );
     }
 }
 

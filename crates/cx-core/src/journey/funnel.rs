@@ -219,28 +219,41 @@ pub(super) fn check(spec: &FunnelSpec, accounts: usize, events: usize, timestamp
     if spec.window <= 0 {
         return Err(CxError::invalid_argument("window", spec.window, "must be positive"));
     }
-    // One vectorised pass for both checks below; the positions are searched only on an error.
-    let (earliest, latest) = (timestamps.iter()).fold((i64::MAX, i64::MIN), |(lo, hi), &t| (lo.min(t), hi.max(t)));
-    if earliest == MISSING_TIME
-        && let Some(i) = timestamps.iter().position(|&t| t == MISSING_TIME)
-    {
-        // numpy's NaT: a missing time, not the earliest instant (as a time it would wrap every difference).
-        return Err(CxError::InvalidDate {
-            value: "NaT".into(),
-            index: i,
-        });
-    }
-    if let Some(as_of) = spec.as_of
-        && latest > as_of
-        && let Some(i) = timestamps.iter().position(|&t| t > as_of)
-    {
-        return Err(CxError::invalid_argument(
-            format!("timestamps[{i}]"),
-            timestamps[i],
-            format!("is after as_of {as_of}"),
-        ));
+    // NaT (a missing time) is looked for here only when `as_of` makes this pass over the timestamps anyway; else
+    // the counting passes find it where they read the times already (see `missing_time`), so the sorted path
+    // gains no extra pass over the column.
+    if let Some(as_of) = spec.as_of {
+        let (earliest, latest) = (timestamps.iter()).fold((i64::MAX, i64::MIN), |(lo, hi), &t| (lo.min(t), hi.max(t)));
+        if earliest == MISSING_TIME {
+            missing_time(timestamps)?;
+        }
+        if latest > as_of
+            && let Some(i) = timestamps.iter().position(|&t| t > as_of)
+        {
+            return Err(CxError::invalid_argument(
+                format!("timestamps[{i}]"),
+                timestamps[i],
+                format!("is after as_of {as_of}"),
+            ));
+        }
     }
     Ok(())
+}
+
+/// [`CxError::InvalidDate`] at the first missing time (NaT), if any.
+fn missing_time(timestamps: &[i64]) -> Result<()> {
+    match timestamps.iter().position(|&t| t == MISSING_TIME) {
+        // numpy's NaT: a missing time, not the earliest instant (as a time it would wrap every difference).
+        Some(index) => Err(nat_at(index)),
+        None => Ok(()),
+    }
+}
+
+fn nat_at(index: usize) -> CxError {
+    CxError::InvalidDate {
+        value: "NaT".into(),
+        index,
+    }
 }
 
 /// A missing timestamp: numpy's NaT, which is `i64::MIN` in a datetime64 column viewed as integers. Refused with
@@ -543,17 +556,24 @@ fn account_any_order(events: &[(i64, u8)], spec: &FunnelSpec, times_out: &mut Ve
 /// ```
 pub fn funnel<A: AccountKey>(accounts: &[A], events: &[u32], timestamps: &[i64], spec: &FunnelSpec) -> Result<Funnel> {
     check(spec, accounts.len(), events.len(), timestamps)?;
-    Ok(tally(accounts, events, timestamps, spec).finish(spec, accounts.len() as u64))
+    Ok(tally(accounts, events, timestamps, spec)?.finish(spec, accounts.len() as u64))
 }
 
-/// The tally of checked rows: one pass when sorted, grouped by account otherwise.
-pub(super) fn tally<A: AccountKey>(accounts: &[A], events: &[u32], timestamps: &[i64], spec: &FunnelSpec) -> Tally {
+/// The tally of checked rows: one pass when sorted, grouped by account otherwise; a NaT is an error.
+pub(super) fn tally<A: AccountKey>(
+    accounts: &[A],
+    events: &[u32],
+    timestamps: &[i64],
+    spec: &FunnelSpec,
+) -> Result<Tally> {
     let mut counter = Counter::new(spec);
-    if !counter.sorted_pass(accounts, events, timestamps) {
-        counter = Counter::new(spec);
-        counter.grouped_pass(accounts, events, timestamps);
+    if counter.sorted_pass(accounts, events, timestamps) {
+        return counter.missing.map_or(Ok(counter.tally), |i| Err(nat_at(i)));
     }
-    counter.tally
+    missing_time(timestamps)?;
+    counter = Counter::new(spec);
+    counter.grouped_pass(accounts, events, timestamps);
+    Ok(counter.tally)
 }
 
 /// [`funnel`] on up to `threads` threads; the result equals one pass. Input sorted by account and time is split
@@ -584,18 +604,28 @@ pub fn funnel_threads<A: AccountKey + Sync>(
     if ranges.len() > 1 && boundaries_increase {
         let parts = crate::parallel::run(&ranges, |r| {
             let mut counter = Counter::new(spec);
+            let first = r.start;
             let sorted = counter.sorted_pass(&accounts[r.clone()], &events[r.clone()], &timestamps[r]);
-            Ok(sorted.then_some(counter.tally))
+            Ok(sorted.then_some((counter.tally, counter.missing.map(|i| first + i))))
         })?;
-        if let Some(tallies) = parts.into_iter().collect::<Option<Vec<Tally>>>() {
+        if let Some(parts) = parts.into_iter().collect::<Option<Vec<(Tally, Option<usize>)>>>() {
+            // Every range is sorted, so the first range with a NaT holds the first NaT of the input.
+            if let Some(i) = parts.iter().find_map(|p| p.1) {
+                return Err(nat_at(i));
+            }
+            let tallies = parts.into_iter().map(|p| p.0).collect();
             return Ok(Tally::sum(tallies)?.finish(spec, accounts.len() as u64));
         }
     }
     // One thread, or not sorted across the splits: the single pass, unless the rows are not sorted at all.
     let mut counter = Counter::new(spec);
     if counter.sorted_pass(accounts, events, timestamps) {
-        return Ok(counter.tally.finish(spec, accounts.len() as u64));
+        return match counter.missing {
+            Some(i) => Err(nat_at(i)),
+            None => Ok(counter.tally.finish(spec, accounts.len() as u64)),
+        };
     }
+    missing_time(timestamps)?;
     // Unsorted with dense keys: each thread takes the accounts of its share of the keys (every thread reads all
     // the rows, but scattering them by account, the costly part, is shared).
     let tallies = match dense_keys(accounts) {
@@ -653,6 +683,8 @@ struct Counter<'s> {
     chains: Chains,
     tally: Tally,
     times: Vec<i64>,
+    /// The index of the first NaT found by [`Counter::sorted_pass`] (which then stops).
+    missing: Option<usize>,
 }
 
 impl<'s> Counter<'s> {
@@ -664,6 +696,7 @@ impl<'s> Counter<'s> {
             chains: Chains::new(n),
             tally: Tally::new(n),
             times: Vec::with_capacity(n),
+            missing: None,
         }
     }
 
@@ -708,7 +741,8 @@ impl<'s> Counter<'s> {
         }
     }
 
-    /// The single pass over input sorted by account, then time; `false` as soon as it finds it is not.
+    /// The single pass over input sorted by account, then time; `false` as soon as it finds it is not. Stops at a
+    /// NaT, noting its index in `missing`.
     fn sorted_pass<A: AccountKey>(&mut self, accounts: &[A], events: &[u32], timestamps: &[i64]) -> bool {
         let mut rows: Vec<(i64, u8)> = Vec::new();
         let n = accounts.len();
@@ -729,6 +763,12 @@ impl<'s> Counter<'s> {
             let increasing = times.windows(2).fold(true, |ok, pair| ok & (pair[0] < pair[1]));
             if !increasing && times.windows(2).any(|pair| pair[1] < pair[0]) {
                 return false;
+            }
+            // Sorted, so a NaT (the smallest i64) would be the account's first time: one compare per account finds
+            // the first NaT of the input, since the accounts before were sorted and had none.
+            if times[0] == MISSING_TIME {
+                self.missing = Some(i);
+                return true;
             }
             let ties = !increasing;
             if direct && !ties {

@@ -55,7 +55,7 @@ impl FunnelState {
     pub fn add<A: AccountKey>(&mut self, accounts: &[A], events: &[u32], timestamps: &[i64]) -> Result<()> {
         check(&self.spec, accounts.len(), events.len(), timestamps)?;
         let n_events = self.added_events(accounts.len() as u64)?;
-        self.tally.merge(tally(accounts, events, timestamps, &self.spec))?;
+        self.tally.merge(tally(accounts, events, timestamps, &self.spec)?)?;
         self.n_events = n_events;
         Ok(())
     }

@@ -14,7 +14,7 @@ pub use crate::two_factor::Factor;
 pub const ROADMAP_VERSION: u32 = 1;
 
 /// The largest offset, in days, a window or due date may have (about 27 years), so day arithmetic stays exact.
-const MAX_OFFSET_DAYS: i64 = 10_000;
+const MAX_OFFSET_DAYS: u64 = 10_000;
 
 /// A period relative to an anchor date, in days: `from_days` −90 and `to_days` 0 around `go_live` is "from three
 /// months before go-live until go-live".
@@ -269,7 +269,8 @@ fn unique_ids<'a>(ids: impl Iterator<Item = &'a str>, list: &str, suffix: &str) 
 }
 
 fn check_offset(days: i64, field: String) -> Result<()> {
-    if days.abs() > MAX_OFFSET_DAYS {
+    // `unsigned_abs`, not `abs`: `i64::MIN.abs()` wraps to itself, a negative number that would pass the check.
+    if days.unsigned_abs() > MAX_OFFSET_DAYS {
         return Err(bad(field, format!("{days} days is beyond ±{MAX_OFFSET_DAYS}")));
     }
     Ok(())
