@@ -15,7 +15,7 @@ mod roadmap;
 mod touchpoints;
 
 pub use candidates::Candidate;
-pub use condition::{Condition, Op};
+pub use condition::{Condition, MAX_CONDITION_DEPTH, Op};
 pub use evaluate::{AccountEvaluation, Firing, JourneyStatus, OwnerTasks, StageVisit, TaskState, TaskStatus};
 pub use facts::{AccountFacts, FactsBuilder, FactsDocument, LeafValue, Truth};
 pub use funnel::{AccountKey, Funnel, FunnelMode, FunnelSpec, FunnelStep, MAX_STEPS, funnel, funnel_threads};

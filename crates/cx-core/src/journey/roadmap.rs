@@ -277,7 +277,8 @@ fn check_offset(days: i64, field: String) -> Result<()> {
 }
 
 impl Roadmap {
-    /// Parses and validates a roadmap document; errors name the bad field.
+    /// Parses and validates a roadmap document; errors name the bad field. A condition nested deeper than
+    /// [`MAX_CONDITION_DEPTH`](super::MAX_CONDITION_DEPTH) is [`CxError::LimitExceeded`].
     ///
     /// ```
     /// use cx_core::journey::Roadmap;
@@ -294,7 +295,19 @@ impl Roadmap {
     /// ```
     pub fn from_json(json: &[u8]) -> Result<Roadmap> {
         check_version("roadmap", json, ROADMAP_VERSION)?;
-        let roadmap: Roadmap = from_json("roadmap", json)?;
+        // A condition nested too deep fails inside serde, which carries only its message: report the typed error.
+        super::condition::take_limit_error();
+        let roadmap: Roadmap =
+            from_json("roadmap", json).map_err(|e| match (e, super::condition::take_limit_error()) {
+                (CxError::InvalidConfig { field, .. }, Some(CxError::LimitExceeded { what, limit, found })) => {
+                    CxError::LimitExceeded {
+                        what: format!("{what} (`{field}`)"),
+                        limit,
+                        found,
+                    }
+                }
+                (e, _) => e,
+            })?;
         roadmap.validate()?;
         Ok(roadmap)
     }
