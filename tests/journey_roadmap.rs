@@ -678,7 +678,7 @@ fn evaluation_days_and_firings_are_capped() {
     let e = r.evaluate(&f, day(last)).unwrap();
     assert_eq!(e.fired.len() as u64, MAX_EVALUATION_DAYS);
     // Through `evaluate_all` the account's position is named.
-    let e = r.evaluate_all(&[f.clone()], day(last + 1)).unwrap_err();
+    let e = r.evaluate_all(std::slice::from_ref(&f), day(last + 1)).unwrap_err();
     assert!(e.to_string().contains("accounts[0]"), "{e}");
 
     // Firings times leaf values: 49 leaves a firing, level-triggered, reach the cap after about 20,000 days.
