@@ -142,6 +142,92 @@ fn bad_specs_and_inputs_are_refused() {
     assert!(f.steps[0].conversion_from_entry.is_nan());
 }
 
+#[test]
+fn nat_timestamps_are_refused_with_their_index() {
+    // Issue 20 item 4: numpy's NaT (i64::MIN) was taken as the earliest instant; in any-order mode `t - t0`
+    // wrapped, and the account counted as converted after -86,512 days.
+    let nat = i64::MIN;
+    let day = 86_400_000_000_000i64; // nanoseconds
+    let (a, e) = ([1u32, 1, 1, 2, 2], [0u32, 1, 2, 0, 1]);
+    let t = [nat, 5 * day, 6 * day, 0, day];
+    for mode in [FunnelMode::Ordered, FunnelMode::Strict, FunnelMode::AnyOrder] {
+        for as_of in [None, Some(7 * day)] {
+            let s = spec(&[0, 1, 2], 30 * day, mode, as_of);
+            let err = funnel(&a, &e, &t, &s).unwrap_err();
+            assert!(
+                matches!(&err, CxError::InvalidDate { value, index: 0 } if value == "NaT"),
+                "{mode:?}: {err}"
+            );
+            let err = funnel_threads(&a, &e, &t, &s, 2).unwrap_err();
+            assert!(matches!(err, CxError::InvalidDate { index: 0, .. }), "{mode:?}: {err}");
+            // The partial state refuses it too, and adds nothing.
+            let mut state = cx_core::journey::FunnelState::new(s.clone()).unwrap();
+            let err = state.add(&a[3..], &e[3..], &[day, nat]).unwrap_err();
+            assert!(matches!(err, CxError::InvalidDate { index: 1, .. }), "{mode:?}: {err}");
+            assert_eq!(state.finish().n_accounts, 0);
+            // Later in sorted input, and in unsorted input: still the first NaT's index.
+            let (a2, e2) = ([1u32, 1, 2, 2, 3], [0u32, 1, 0, 1, 0]);
+            let sorted = [0, day, nat, day, 0];
+            let err = funnel(&a2, &e2, &sorted, &s).unwrap_err();
+            assert!(matches!(err, CxError::InvalidDate { index: 2, .. }), "{mode:?}: {err}");
+            let unsorted = [day, 0, 0, nat, nat];
+            let err = funnel(&a2, &e2, &unsorted, &s).unwrap_err();
+            assert!(matches!(err, CxError::InvalidDate { index: 3, .. }), "{mode:?}: {err}");
+            let err = funnel_threads(&a2, &e2, &unsorted, &s, 2).unwrap_err();
+            assert!(matches!(err, CxError::InvalidDate { index: 3, .. }), "{mode:?}: {err}");
+        }
+    }
+    // Enough sorted rows to be split over threads, the NaT in the second range.
+    let n = 600_000usize;
+    let a: Vec<u32> = (0..n as u32).map(|i| i / 4).collect();
+    let e: Vec<u32> = (0..n as u32).map(|i| i % 4).collect();
+    let mut t: Vec<i64> = (0..n as i64).collect();
+    t[500_000] = nat;
+    let s = spec(&[0, 1, 2], 10, FunnelMode::Ordered, None);
+    for threads in [1, 2, 3] {
+        let err = funnel_threads(&a, &e, &t, &s, threads).unwrap_err();
+        assert!(
+            matches!(err, CxError::InvalidDate { index: 500_000, .. }),
+            "{threads}: {err}"
+        );
+    }
+}
+
+#[test]
+fn far_apart_timestamps_never_wrap_into_the_window() {
+    // An entry at the start of the i64 range and steps at its end: `t - t0` would wrap to a small number.
+    let (a, e) = ([1u32, 1, 1], [0u32, 1, 2]);
+    let t = [i64::MIN + 1, i64::MAX - 1, i64::MAX];
+    for mode in [FunnelMode::Ordered, FunnelMode::Strict, FunnelMode::AnyOrder] {
+        for as_of in [None, Some(i64::MAX)] {
+            let f = funnel(&a, &e, &t, &spec(&[0, 1, 2], 10, mode, as_of)).unwrap();
+            assert_eq!(reached(&f), [1, 0, 0], "{mode:?}");
+            // `as_of - entry` is beyond the window, so the account dropped rather than being in progress.
+            assert_eq!(f.steps[1].in_progress, 0, "{mode:?}");
+        }
+    }
+}
+
+#[test]
+fn any_order_over_one_account_with_200k_events_is_linear() {
+    // Issue 20 item 12: every entry scanned its whole window, quadratic in one account's events (64 s for 200k).
+    // Here every event is inside one window and half are entries: the worst case for the old scan. Debug build.
+    let n = 200_000usize;
+    let a = vec![7u32; n];
+    let e: Vec<u32> = (0..n).map(|i| [0u32, 0, 1, 2][i % 4]).collect();
+    let t: Vec<i64> = (0..n as i64).collect();
+    let s = spec(&[0, 1, 2, 3], n as i64, FunnelMode::AnyOrder, Some(n as i64));
+    let start = std::time::Instant::now();
+    let f = funnel(&a, &e, &t, &s).unwrap();
+    let elapsed = start.elapsed();
+    assert_eq!(reached(&f), [1, 1, 1, 0]);
+    // The attempt that reached step 2 first is the last entry before the first 1 and 2 (entry at 1, 2 at 3).
+    assert_eq!(f.steps[2].time_to_convert_p50, 2.0);
+    // Step 3 never occurs and the latest entry has window left: in progress.
+    assert_eq!(f.steps[3].in_progress, 1);
+    assert!(elapsed.as_secs_f64() < 20.0, "{elapsed:?}");
+}
+
 /// The naive reference: every entry of every account matched greedily (earliest next step), per mode.
 #[test]
 fn threaded_funnels_equal_one_pass_and_unsorted_input_falls_back() {
@@ -291,6 +377,27 @@ fn quantile(mut v: Vec<i64>, p: f64) -> f64 {
 
 proptest! {
     #![proptest_config(ProptestConfig::with_cases(400))]
+
+    /// The linear any-order pass against the reference's scan of every entry's window, on accounts with many
+    /// entries sharing windows (where the order of the entries and the ties between them matter).
+    #[test]
+    fn any_order_matches_the_reference_with_many_entries(
+        rows in prop::collection::vec((0u32..3, prop_oneof![Just(0u32), 0u32..6], 0i64..25), 0..150),
+        window in 1i64..12,
+        with_as_of in any::<bool>(),
+    ) {
+        let as_of = with_as_of.then(|| rows.iter().map(|r| r.2).max().unwrap_or(0));
+        let s = spec(&[0, 1, 2, 3], window, FunnelMode::AnyOrder, as_of);
+        let f = run(&rows, &s);
+        let (want_reached, want_open, want_times) = reference(&rows, &s);
+        prop_assert_eq!(reached(&f), want_reached);
+        prop_assert_eq!(f.steps.iter().map(|x| x.in_progress).collect::<Vec<_>>(), want_open);
+        for (k, t) in want_times.into_iter().enumerate().skip(1) {
+            let (p50, p90) = (quantile(t.clone(), 0.5), quantile(t, 0.9));
+            prop_assert!(p50.total_cmp(&f.steps[k].time_to_convert_p50).is_eq(), "p50 step {}", k);
+            prop_assert!(p90.total_cmp(&f.steps[k].time_to_convert_p90).is_eq(), "p90 step {}", k);
+        }
+    }
 
     #[test]
     fn every_mode_matches_the_reference(

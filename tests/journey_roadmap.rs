@@ -629,3 +629,76 @@ proptest! {
         }
     }
 }
+
+#[test]
+fn offsets_at_the_ends_of_i64_are_refused() {
+    // Issue 20 item 9: `i64::MIN.abs()` wraps to i64::MIN, which passed the ±10,000-day check.
+    for days in [i64::MIN, i64::MIN + 1, i64::MAX, -10_001, 10_001] {
+        let e = roadmap_err(json!({"version": 1, "name": "r", "stages": [
+            {"id": "a", "name": "A", "window": {"anchor": "go_live", "from_days": days}}]}));
+        assert!(
+            matches!(&e, CxError::InvalidConfig { field, .. } if field == "stages[0].window.from_days"),
+            "{days}: {e}"
+        );
+        let e = roadmap_err(json!({"version": 1, "name": "r", "stages": [{"id": "a", "name": "A"}],
+            "tasks": [{"id": "t", "name": "T", "stage": "a", "owner": "vendor",
+                       "due": {"days": days, "anchor": "go_live"}}]}));
+        assert!(
+            matches!(&e, CxError::InvalidConfig { field, .. } if field == "tasks[0].due.days"),
+            "{days}: {e}"
+        );
+    }
+    // The edges themselves are fine.
+    for days in [-10_000i64, 10_000] {
+        roadmap(json!({"version": 1, "name": "r", "stages": [
+            {"id": "a", "name": "A", "window": {"anchor": "go_live", "from_days": days}}]}));
+    }
+}
+
+#[test]
+fn evaluation_days_and_firings_are_capped() {
+    use cx_core::journey::{MAX_EVALUATION_DAYS, MAX_FIRING_VALUES};
+    // Issue 20 item 11: a roadmap evaluated over 1,000,000 days took 4.6 GB (a level-triggered firing a day).
+    let r = one_action("dau >= 0", json!({"trigger": "level", "dedup_while_open": false}));
+    let f = with_metric(facts("acme", 0), "dau", &[(0, 1.0)]);
+    let start = std::time::Instant::now();
+    let e = r.evaluate(&f, day(1_000_000)).unwrap_err();
+    assert!(
+        matches!(&e, CxError::LimitExceeded { what, limit, found: 1_000_001 }
+            if *limit == MAX_EVALUATION_DAYS && what.contains("account `acme`")),
+        "{e}"
+    );
+    assert!(
+        start.elapsed().as_secs_f64() < 1.0,
+        "refused before replaying: {:?}",
+        start.elapsed()
+    );
+    // At the limit: every day fires, and each firing records one value.
+    let last = MAX_EVALUATION_DAYS as u32 - 1;
+    let e = r.evaluate(&f, day(last)).unwrap();
+    assert_eq!(e.fired.len() as u64, MAX_EVALUATION_DAYS);
+    // Through `evaluate_all` the account's position is named.
+    let e = r.evaluate_all(std::slice::from_ref(&f), day(last + 1)).unwrap_err();
+    assert!(e.to_string().contains("accounts[0]"), "{e}");
+
+    // Firings times leaf values: 49 leaves a firing, level-triggered, reach the cap after about 20,000 days.
+    let when = vec!["dau >= 0"; 49].join(" and ");
+    let r = one_action(&when, json!({"trigger": "level", "dedup_while_open": false}));
+    let e = r.evaluate(&f, day(30_000)).unwrap_err();
+    assert!(
+        matches!(&e, CxError::LimitExceeded { what, limit, .. }
+            if *limit == MAX_FIRING_VALUES && what.contains("action `a`")),
+        "{e}"
+    );
+    let e = r.evaluate(&f, day(19_000)).unwrap();
+    assert_eq!(e.fired.len(), 19_001);
+    // A cooldown over a long replay counts recent firings by bisection: same bound as before.
+    let r = one_action(
+        "dau >= 0",
+        json!({"trigger": "level", "dedup_while_open": false, "cooldown": {"times": 3, "days": 10}}),
+    );
+    let fired = fired_days(&r, &f, 50_000);
+    // Days 0..=50,000: three in each 10-day block, and one on the last day.
+    assert_eq!(fired.len(), 3 * 5_000 + 1);
+    assert!(fired.windows(4).all(|w| (w[3] - w[0]).num_days() >= 10));
+}

@@ -221,6 +221,35 @@ def test_funnel_with_datetimes_and_as_of():
         cx.funnel([1], ["a"], [0], steps=["a"], window=1, mode="sideways")
 
 
+@pytest.mark.parametrize("mode", ["ordered", "strict", "any_order"])
+def test_funnel_refuses_nat_timestamps(mode):
+    # Issue 20 item 4: NaT reached the core as the earliest instant; in any_order mode the account whose entry was
+    # NaT counted as converted after -86,512 days. Now it is a missing date, reported at its index.
+    ts = pd.Series(pd.to_datetime(["2025-01-01", None, "2025-01-03", "2025-01-02", "2025-01-04"]))
+    assert ts.isna()[1]
+    accounts, events = [1, 2, 2, 3, 3], ["a", "a", "b", "a", "b"]
+    for as_of in [None, "2025-01-10"]:
+        with pytest.raises(cx.InvalidInputError, match="NaT") as info:
+            cx.funnel(accounts, events, ts, steps=["a", "b"], window="30D", mode=mode, as_of=as_of)
+        assert info.value.kind == "InvalidDate" and info.value.index == 1
+    # A numpy datetime64 column, and the partial state's add (which then adds nothing).
+    stamps = ts.to_numpy(dtype="datetime64[ns]")
+    assert np.isnat(stamps[1])
+    with pytest.raises(cx.InvalidInputError, match="NaT"):
+        cx.funnel(np.array(accounts), np.array(events), stamps, steps=["a", "b"], window="30D", mode=mode)
+    state = cx.FunnelState(["a", "b"], "30D", mode)
+    with pytest.raises(cx.InvalidInputError, match="NaT") as info:
+        state.add(accounts, events, stamps)
+    assert info.value.index == 1
+    assert list(state.result()["reached"]) == [0, 0]
+    # Without the NaT row: account 2 never entered, account 1 entered only, account 3 converted in two days.
+    keep = ~ts.isna()
+    df = cx.funnel(pd.Series(accounts)[keep], pd.Series(events)[keep], ts[keep], steps=["a", "b"], window="30D",
+                   mode=mode)  # fmt: skip
+    assert list(df["reached"]) == [2, 1]
+    assert df.loc[1, "time_to_convert_p50"] == pd.Timedelta(days=2)
+
+
 @pytest.mark.parametrize("ids_of", [[10, 20, 30, 40], [-5, 2**40, 7, 7 + 2**20]])
 def test_integer_event_ids_count_as_their_labels(ids_of):
     # Small non-negative ids are coded through a table, others by search; 600,000 rows are coded on every core.
@@ -237,3 +266,36 @@ def test_integer_event_ids_count_as_their_labels(ids_of):
     assert by_label["reached"].iloc[0] > 50_000
     for column in ["in_progress", "dropped", "time_to_convert_p50", "time_to_convert_p90"]:
         np.testing.assert_array_equal(by_id[column].to_numpy(), by_label[column].to_numpy())
+
+
+def roadmap_doc(exit_, when="dau >= 0", trigger="edge"):
+    return {"version": 1, "name": "r",
+            "stages": [{"id": "s", "name": "S", "exit": exit_}, {"id": "t", "name": "T"}],
+            "actions": [{"id": "a", "name": "A", "kind": "risk", "target": "admin", "when": when,
+                         "trigger": trigger, "dedup_while_open": False}]}  # fmt: skip
+
+
+def test_deep_conditions_raise_instead_of_crashing():
+    # Issue 20 item 2: a roadmap whose exit is 10,000 nested parentheses (20 KB) segfaulted Python, and
+    # "not " * 20000 took 2.4 GB before failing.
+    for exit_ in ["(" * 10_000 + "dau > 1" + ")" * 10_000, "not " * 20_000 + "dau > 1"]:
+        with pytest.raises(cx.LimitExceededError, match=r"condition nesting depth.*stages\[0\]\.exit"):
+            cx.Roadmap.from_json(roadmap_doc(exit_))
+    # Typed JSON nested past the limit as well; at the limit (64 levels) the roadmap loads and evaluates.
+    typed = {"when": "compare", "metric": "dau", "op": ">", "value": 1}
+    for _ in range(65):
+        typed = {"when": "not", "not": typed}
+    with pytest.raises(cx.LimitExceededError):
+        cx.Roadmap.from_json(roadmap_doc(typed))
+    roadmap = cx.Roadmap.from_json(roadmap_doc("not " * 64 + "dau > 1"))
+    facts = {"accounts": [{"account": "acme", "start": "2025-01-01", "metrics": {"dau": [["2025-01-03", 5]]}}]}
+    assert roadmap.evaluate_json(facts, as_of="2025-01-10").raw[0]["visits"][0]["exited"] == "2025-01-03"
+
+
+def test_evaluating_a_million_days_is_refused():
+    # Issue 20 item 11: a roadmap evaluated over 1,000,000 days took 4.6 GB.
+    roadmap = cx.Roadmap.from_json(roadmap_doc("dau > 100", trigger="level"))
+    facts = {"accounts": [{"account": "acme", "start": "2000-01-01", "metrics": {"dau": [["2000-01-01", 5]]}}]}
+    with pytest.raises(cx.LimitExceededError, match=r"days evaluated for accounts\[0\]") as info:
+        roadmap.evaluate_json(facts, as_of="4737-11-27")  # 1,000,000 days after the start
+    assert "100000" in str(info.value)

@@ -137,7 +137,14 @@ impl Roadmap {
 /// (measure, label, leaf as it fires, cut, fires above the cut, fires at the cut) of each measurable leaf.
 type Leaf = (String, String, String, f64, bool, bool);
 
+/// The measurable leaves of `condition` under `negated`, appended to `out` in reading order. Iterative (through
+/// [`Condition::visit_leaves_negated`]), so a condition of any depth is safe.
 fn measurable_leaves(condition: &Condition, negated: bool, out: &mut Vec<Leaf>) {
+    condition.visit_leaves_negated(&mut |leaf, odd| measurable_leaf(leaf, negated != odd, out));
+}
+
+/// One leaf of [`measurable_leaves`].
+fn measurable_leaf(condition: &Condition, negated: bool, out: &mut Vec<Leaf>) {
     // The comparison that fires, after `not`s; `None` for `==` / `!=`, which make no bands.
     let firing = |op: Op| -> Option<(Op, bool, bool)> {
         let op = if negated {
@@ -161,10 +168,8 @@ fn measurable_leaves(condition: &Condition, negated: bool, out: &mut Vec<Leaf>) 
         }
     };
     match condition {
-        Condition::All { all: cs } | Condition::Any { any: cs } => {
-            cs.iter().for_each(|c| measurable_leaves(c, negated, out))
-        }
-        Condition::Not { not } => measurable_leaves(not, !negated, out),
+        // `visit_leaves_negated` hands over only leaves.
+        Condition::All { .. } | Condition::Any { .. } | Condition::Not { .. } => {}
         Condition::Compare { metric, op, value } => {
             if let Some((op, above, at)) = firing(*op) {
                 let text = format!("{metric} {} {value}", op.symbol());

@@ -22,10 +22,74 @@
 //!
 //! A syntax error is [`CxError::InvalidConfig`] whose field is `column N` (1-based) and whose reason shows the
 //! text with a caret under the problem.
+//!
+//! Nesting is limited to [`MAX_CONDITION_DEPTH`] (64) levels, far beyond any real condition: in the text each `(`
+//! and each `not` opens a level (and the `and` / `or` groups the text builds count as in the tree); in the tree
+//! (typed JSON, or a value built in code) each `all`, `any` and `not` is a level. Deeper is
+//! [`CxError::LimitExceeded`] naming the limit, from the parser, from JSON, and from [`Condition::validate`]
+//! (which evaluation runs first). The bound keeps every recursive walk of a condition (parsing, validation,
+//! evaluation, dropping) within a small fixed stack, 256 KB included. A condition built in code is not checked
+//! until validated: [`Condition::depth`], [`Condition::validate`], [`Condition::visit_leaves`] and `Display` walk
+//! it without recursion, but the derived `Clone`, `PartialEq`, `Debug`, `Serialize` and drop recurse, so code that
+//! builds conditions should keep them within the limit too.
 
 use crate::{CxError, Result};
 use serde::{Deserialize, Serialize};
+use std::cell::{Cell, RefCell};
 use std::fmt;
+
+/// The deepest a condition may nest: levels of `all`, `any` and `not` in the tree, and of `(` and `not` in the
+/// text. Deeper conditions are refused with [`CxError::LimitExceeded`] (see the [module docs](self)).
+pub const MAX_CONDITION_DEPTH: usize = 64;
+
+fn too_deep(at: &str, found: usize) -> CxError {
+    CxError::limit(
+        format!("condition nesting depth (levels of `all`, `any`, `not` and parentheses) at {at}"),
+        MAX_CONDITION_DEPTH as u64,
+        found,
+    )
+}
+
+thread_local! {
+    /// Compound conditions being deserialised on this thread, around the current one: bounds the recursion of
+    /// [`Condition`]'s `Deserialize` whatever the deserializer (JSON text has its own limit; a `Value` has none).
+    static DESERIALIZING: Cell<usize> = const { Cell::new(0) };
+    /// The typed error behind the last deserialisation refused for depth: serde carries only a message, and
+    /// [`take_limit_error`] lets the caller (`Roadmap::from_json`) report [`CxError::LimitExceeded`] itself.
+    static LIMIT_ERROR: RefCell<Option<CxError>> = const { RefCell::new(None) };
+}
+
+/// The [`CxError::LimitExceeded`] of the last condition refused for depth while deserialising on this thread, if
+/// any (and forgets it).
+pub(crate) fn take_limit_error() -> Option<CxError> {
+    LIMIT_ERROR.with(|e| e.borrow_mut().take())
+}
+
+/// Leaves one level of [`DESERIALIZING`] on drop, also when deserialising fails.
+struct Level;
+
+impl Level {
+    /// Enters one more level; `Err` with the depth found when that is beyond the limit.
+    fn enter() -> std::result::Result<Level, usize> {
+        let depth = DESERIALIZING.with(|d| d.get());
+        if depth > MAX_CONDITION_DEPTH {
+            return Err(depth);
+        }
+        DESERIALIZING.with(|d| d.set(depth + 1));
+        Ok(Level)
+    }
+
+    /// The compound conditions around the one being deserialised.
+    fn around() -> usize {
+        DESERIALIZING.with(|d| d.get()) - 1
+    }
+}
+
+impl Drop for Level {
+    fn drop(&mut self) {
+        DESERIALIZING.with(|d| d.set(d.get() - 1));
+    }
+}
 
 /// A comparison operator.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
@@ -153,42 +217,108 @@ impl Serialize for Condition {
 }
 
 impl<'de> Deserialize<'de> for Condition {
-    /// The typed form, or a string in the readable form (also inside `all`, `any` and `not`).
+    /// The typed form, or a string in the readable form (also inside `all`, `any` and `not`). Nesting deeper than
+    /// [`MAX_CONDITION_DEPTH`] is refused before going further down.
     fn deserialize<D: serde::Deserializer<'de>>(d: D) -> std::result::Result<Condition, D::Error> {
         use serde::de::Error;
-        match serde_json::Value::deserialize(d)? {
-            serde_json::Value::String(text) => Condition::parse(&text).map_err(D::Error::custom),
-            typed => Condition::deserialize(typed).map_err(D::Error::custom),
+        let refuse = |e: CxError| {
+            let message = e.to_string();
+            if matches!(e, CxError::LimitExceeded { .. }) {
+                LIMIT_ERROR.with(|slot| *slot.borrow_mut() = Some(e));
+            }
+            D::Error::custom(message)
+        };
+        let _level = Level::enter().map_err(|found| refuse(too_deep("a JSON condition", found)))?;
+        let condition = match serde_json::Value::deserialize(d)? {
+            serde_json::Value::String(text) => Condition::parse(&text).map_err(refuse)?,
+            typed => Condition::deserialize(typed).map_err(D::Error::custom)?,
+        };
+        // A string inside typed levels adds its own depth to theirs. (Linear per node: the depth is at most the
+        // limit, so this costs at most 64 passes over the condition.)
+        let found = Level::around() + condition.depth();
+        if found > MAX_CONDITION_DEPTH {
+            return Err(refuse(too_deep("a JSON condition", found)));
         }
+        Ok(condition)
     }
 }
 
 impl Condition {
-    /// Parses the readable form; errors point at the column.
+    /// Parses the readable form; errors point at the column. More than [`MAX_CONDITION_DEPTH`] levels of `(`
+    /// and `not` (or of the `all`, `any` and `not` they build) are [`CxError::LimitExceeded`], found before
+    /// reading deeper.
     pub fn parse(text: &str) -> Result<Condition> {
         let mut p = Parser {
             text,
             tokens: tokenize(text)?,
             at: 0,
+            depth: 0,
         };
         let c = p.or()?;
-        match p.peek() {
-            None => Ok(c),
-            Some(t) => Err(p.error(t.column, format!("expected `and`, `or` or the end, found `{}`", t.text))),
+        if let Some(t) = p.peek() {
+            return Err(p.error(t.column, format!("expected `and`, `or` or the end, found `{}`", t.text)));
         }
+        let depth = c.depth();
+        if depth > MAX_CONDITION_DEPTH {
+            return Err(too_deep("the whole condition", depth));
+        }
+        Ok(c)
     }
 
-    /// Calls `f` on every leaf (compare, change, absent, done), in reading order.
+    /// How deep the condition nests: the most `all`, `any` and `not` on one path from the top (0 for a leaf).
+    /// Computed without recursion, so it is safe on any condition.
+    pub fn depth(&self) -> usize {
+        let mut deepest = 0;
+        let mut pending = vec![(self, 0usize)];
+        while let Some((c, above)) = pending.pop() {
+            match c {
+                Condition::All { all: cs } | Condition::Any { any: cs } => {
+                    deepest = deepest.max(above + 1);
+                    pending.extend(cs.iter().map(|c| (c, above + 1)));
+                }
+                Condition::Not { not } => {
+                    deepest = deepest.max(above + 1);
+                    pending.push((not, above + 1));
+                }
+                _ => {}
+            }
+        }
+        deepest
+    }
+
+    /// Calls `f` on every leaf (compare, change, absent, done), in reading order. Iterative, so safe at any depth.
     pub fn visit_leaves(&self, f: &mut impl FnMut(&Condition)) {
-        match self {
-            Condition::All { all: cs } | Condition::Any { any: cs } => cs.iter().for_each(|c| c.visit_leaves(f)),
-            Condition::Not { not } => not.visit_leaves(f),
-            leaf => f(leaf),
+        self.visit_leaves_negated(&mut |leaf, _| f(leaf));
+    }
+
+    /// [`Condition::visit_leaves`], also telling whether an odd number of `not`s is above each leaf.
+    pub(crate) fn visit_leaves_negated(&self, f: &mut impl FnMut(&Condition, bool)) {
+        let mut pending = vec![(self, false)];
+        while let Some((c, negated)) = pending.pop() {
+            match c {
+                // Reversed onto the stack, so the first is visited first.
+                Condition::All { all: cs } | Condition::Any { any: cs } => {
+                    pending.extend(cs.iter().rev().map(|c| (c, negated)))
+                }
+                Condition::Not { not } => pending.push((not, !negated)),
+                leaf => f(leaf, negated),
+            }
         }
     }
 
-    /// Checks names and windows, naming the place (`at`) in the enclosing configuration.
+    /// Checks the depth ([`MAX_CONDITION_DEPTH`], as [`CxError::LimitExceeded`]), names and windows, naming the
+    /// place (`at`) in the enclosing configuration.
     pub fn validate(&self, at: &str) -> Result<()> {
+        // First, and without recursion: the checks below recurse once per level.
+        let depth = self.depth();
+        if depth > MAX_CONDITION_DEPTH {
+            return Err(too_deep(&format!("`{at}`"), depth));
+        }
+        self.validate_within(at)
+    }
+
+    /// [`Condition::validate`] but the depth, which the caller has checked.
+    fn validate_within(&self, at: &str) -> Result<()> {
         let bad = |reason: String| CxError::InvalidConfig {
             what: "condition".into(),
             field: at.into(),
@@ -203,9 +333,9 @@ impl Condition {
                 }
                 cs.iter()
                     .enumerate()
-                    .try_for_each(|(i, c)| c.validate(&format!("{at}[{i}]")))
+                    .try_for_each(|(i, c)| c.validate_within(&format!("{at}[{i}]")))
             }
-            Condition::Not { not } => not.validate(at),
+            Condition::Not { not } => not.validate_within(at),
             Condition::Compare { metric: name, .. }
             | Condition::Change { metric: name, .. }
             | Condition::Absent { event: name, .. }
@@ -228,36 +358,57 @@ impl Condition {
 }
 
 impl fmt::Display for Condition {
-    /// The readable form, which [`Condition::parse`] reads back to the same condition.
+    /// The readable form, which [`Condition::parse`] reads back to the same condition. Written from an explicit
+    /// stack rather than by recursion, so it is safe at any depth.
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        let joined = |f: &mut fmt::Formatter<'_>, cs: &[Condition], word: &str| -> fmt::Result {
-            for (i, c) in cs.iter().enumerate() {
-                if i > 0 {
-                    write!(f, " {word} ")?;
-                }
-                // `and` binds tighter than `or`, so only an `or` inside an `and` needs parentheses.
-                let wrap = word == "and" && matches!(c, Condition::Any { any } if any.len() > 1);
-                if wrap { write!(f, "({c})")? } else { write!(f, "{c}")? }
-            }
-            Ok(())
-        };
-        match self {
-            Condition::All { all } => joined(f, all, "and"),
-            Condition::Any { any } => joined(f, any, "or"),
-            Condition::Not { not } => match **not {
-                Condition::All { .. } | Condition::Any { .. } => write!(f, "not ({not})"),
-                _ => write!(f, "not {not}"),
-            },
-            Condition::Compare { metric, op, value } => write!(f, "{metric} {} {value}", op.symbol()),
-            Condition::Change {
-                metric,
-                days,
-                op,
-                percent,
-            } => write!(f, "change({metric}, {days}d) {} {percent}%", op.symbol()),
-            Condition::Absent { event, days } => write!(f, "absent({event}, {days}d)"),
-            Condition::Done { task } => write!(f, "done({task})"),
+        /// What is left to write, last first.
+        enum Piece<'a> {
+            Condition(&'a Condition),
+            Text(&'static str),
         }
+        let mut pending = vec![Piece::Condition(self)];
+        while let Some(piece) = pending.pop() {
+            let c = match piece {
+                Piece::Text(text) => {
+                    f.write_str(text)?;
+                    continue;
+                }
+                Piece::Condition(c) => c,
+            };
+            match c {
+                Condition::All { all: cs } | Condition::Any { any: cs } => {
+                    let and = matches!(c, Condition::All { .. });
+                    for (i, c) in cs.iter().enumerate().rev() {
+                        // `and` binds tighter than `or`, so only an `or` inside an `and` needs parentheses.
+                        let wrap = and && matches!(c, Condition::Any { any } if any.len() > 1);
+                        if wrap {
+                            pending.extend([Piece::Text(")"), Piece::Condition(c), Piece::Text("(")]);
+                        } else {
+                            pending.push(Piece::Condition(c));
+                        }
+                        if i > 0 {
+                            pending.push(Piece::Text(if and { " and " } else { " or " }));
+                        }
+                    }
+                }
+                Condition::Not { not } => match **not {
+                    Condition::All { .. } | Condition::Any { .. } => {
+                        pending.extend([Piece::Text(")"), Piece::Condition(not), Piece::Text("not (")])
+                    }
+                    _ => pending.extend([Piece::Condition(not), Piece::Text("not ")]),
+                },
+                Condition::Compare { metric, op, value } => write!(f, "{metric} {} {value}", op.symbol())?,
+                Condition::Change {
+                    metric,
+                    days,
+                    op,
+                    percent,
+                } => write!(f, "change({metric}, {days}d) {} {percent}%", op.symbol())?,
+                Condition::Absent { event, days } => write!(f, "absent({event}, {days}d)")?,
+                Condition::Done { task } => write!(f, "done({task})")?,
+            }
+        }
+        Ok(())
     }
 }
 
@@ -329,6 +480,8 @@ struct Parser<'a> {
     text: &'a str,
     tokens: Vec<Token<'a>>,
     at: usize,
+    /// Levels of `(` and `not` open around the current token: each is one more level of recursion.
+    depth: usize,
 }
 
 impl<'a> Parser<'a> {
@@ -392,17 +545,24 @@ impl<'a> Parser<'a> {
     }
 
     fn unary(&mut self) -> Result<Condition> {
-        if self.eat("not") {
-            return Ok(Condition::Not {
-                not: Box::new(self.unary()?),
-            });
+        let opens = self.peek().filter(|t| matches!(t.text, "not" | "("));
+        let Some(opening) = opens else {
+            return self.atom();
+        };
+        // One more level of recursion: refused beyond the limit before going down (10,000 parentheses overflowed
+        // the stack; 20,000 `not`s took gigabytes).
+        if self.depth == MAX_CONDITION_DEPTH {
+            return Err(too_deep(&format!("column {}", opening.column), self.depth + 1));
         }
-        if self.eat("(") {
-            let c = self.or()?;
-            self.expect(")")?;
-            return Ok(c);
-        }
-        self.atom()
+        self.at += 1;
+        self.depth += 1;
+        let c = if opening.text == "not" {
+            self.unary().map(|c| Condition::Not { not: Box::new(c) })
+        } else {
+            self.or().and_then(|c| self.expect(")").map(|()| c))
+        };
+        self.depth -= 1;
+        c
     }
 
     fn name(&mut self, what: &str) -> Result<String> {

@@ -16,6 +16,11 @@
 //! - Status: `completed` after the last stage's exit; `stuck` beyond the stage's `max_days`; `behind` beyond
 //!   `expected_days`, past the window's end, or with a required task of the stage overdue; `on_track` otherwise;
 //!   `not_started` before the first stage opens.
+//! - Limits (the replay's time and memory follow the days replayed and the firings recorded, not the input's
+//!   size, so both are capped): at most [`MAX_EVALUATION_DAYS`] days from the account's start to `as_of`, and at
+//!   most [`MAX_FIRING_VALUES`] firings plus leaf values recorded per account. Beyond either, the evaluation is
+//!   refused with [`CxError::LimitExceeded`] naming the limit and the account (rather than cut short, which would
+//!   silently drop firings).
 
 use super::facts::{AccountFacts, LeafValue, Timeline, Truth, date_of};
 use super::roadmap::{ActionKind, Owner, Roadmap, Trigger};
@@ -24,6 +29,14 @@ use crate::{CxError, Result};
 use chrono::NaiveDate;
 use serde::{Deserialize, Serialize};
 use std::collections::HashSet;
+
+/// The most days one account's evaluation replays (its start to `as_of`, both included): about 274 years, beyond
+/// any real journey; more is [`CxError::LimitExceeded`]. (A million days took 4.6 GB.)
+pub const MAX_EVALUATION_DAYS: u64 = 100_000;
+
+/// The most firings plus leaf values (each firing records the value of every leaf of its condition) one account's
+/// evaluation records; more is [`CxError::LimitExceeded`]. Bounds the memory of one evaluation to tens of MB.
+pub const MAX_FIRING_VALUES: u64 = 1_000_000;
 
 /// Where an account stands on the roadmap.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
@@ -295,6 +308,27 @@ impl Roadmap {
         if start > as_of {
             return Ok(evaluation);
         }
+        // Day numbers come from dates (±262,000 years), so the span cannot overflow.
+        let days = (as_of - start + 1) as u64;
+        if days > MAX_EVALUATION_DAYS {
+            return Err(CxError::limit(
+                format!(
+                    "days evaluated for {at} (from {} to as_of {as_of_date})",
+                    date_of(start)
+                ),
+                MAX_EVALUATION_DAYS,
+                days,
+            ));
+        }
+        // Leaves per action: the values each of its firings records.
+        let leaves: Vec<u64> = (self.actions.iter())
+            .map(|a| {
+                let mut n = 0u64;
+                a.when.visit_leaves(&mut |_| n += 1);
+                n
+            })
+            .collect();
+        let mut recorded = 0u64;
         timeline.watched_from = start;
         let exit_met = |k: usize, day: i64| {
             let plan = &plans[k];
@@ -356,10 +390,24 @@ impl Roadmap {
                     continue;
                 }
                 if let Some(c) = action.cooldown {
-                    let recent = state.fired.iter().filter(|&&f| day - f < i64::from(c.days)).count();
+                    // Firings are in day order: those in the last `c.days` days are a suffix, found by bisection
+                    // (a scan of every earlier firing made long level-triggered replays quadratic).
+                    let recent = state.fired.len() - state.fired.partition_point(|&f| day - f >= i64::from(c.days));
                     if recent >= c.times as usize {
                         continue;
                     }
+                }
+                recorded += 1 + leaves[a];
+                if recorded > MAX_FIRING_VALUES {
+                    return Err(CxError::limit(
+                        format!(
+                            "firings and their leaf values recorded for {at} (action `{}` on {})",
+                            action.id,
+                            date_of(day)
+                        ),
+                        MAX_FIRING_VALUES,
+                        recorded,
+                    ));
                 }
                 // The firing's execution: the first one on or after today not taken by an earlier firing.
                 let executions = timeline.executions.get(&action.id).map_or(&[][..], Vec::as_slice);

@@ -16,6 +16,11 @@
 //!   continue is **in progress** at the next step, not dropped: `dropped = reached(k−1) − reached(k) −
 //!   in_progress(k)`. Events after `as_of` are an error.
 //! - Input may be unsorted; sorted input (ascending account, then timestamp) takes a single pass.
+//! - A timestamp of `i64::MIN` is numpy's NaT, a missing time: refused with [`CxError::InvalidDate`] naming its
+//!   index (the whole call fails; drop such rows first). Every time difference is computed exactly, so timestamps
+//!   far apart in the i64 range never wrap into the window.
+//! - Any-order mode is linear in an account's events (times the number of steps), however many entries share a
+//!   window.
 
 use crate::error::{CxError, Result};
 use crate::serde_util::nan_as_null;
@@ -214,16 +219,58 @@ pub(super) fn check(spec: &FunnelSpec, accounts: usize, events: usize, timestamp
     if spec.window <= 0 {
         return Err(CxError::invalid_argument("window", spec.window, "must be positive"));
     }
-    if let Some(as_of) = spec.as_of
-        && let Some(i) = timestamps.iter().position(|&t| t > as_of)
-    {
-        return Err(CxError::invalid_argument(
-            format!("timestamps[{i}]"),
-            timestamps[i],
-            format!("is after as_of {as_of}"),
-        ));
+    // NaT (a missing time) is looked for here only when `as_of` makes this pass over the timestamps anyway; else
+    // the counting passes find it where they read the times already (see `missing_time`), so the sorted path
+    // gains no extra pass over the column.
+    if let Some(as_of) = spec.as_of {
+        let (earliest, latest) = (timestamps.iter()).fold((i64::MAX, i64::MIN), |(lo, hi), &t| (lo.min(t), hi.max(t)));
+        if earliest == MISSING_TIME {
+            missing_time(timestamps)?;
+        }
+        if latest > as_of
+            && let Some(i) = timestamps.iter().position(|&t| t > as_of)
+        {
+            return Err(CxError::invalid_argument(
+                format!("timestamps[{i}]"),
+                timestamps[i],
+                format!("is after as_of {as_of}"),
+            ));
+        }
     }
     Ok(())
+}
+
+/// [`CxError::InvalidDate`] at the first missing time (NaT), if any.
+fn missing_time(timestamps: &[i64]) -> Result<()> {
+    match timestamps.iter().position(|&t| t == MISSING_TIME) {
+        // numpy's NaT: a missing time, not the earliest instant (as a time it would wrap every difference).
+        Some(index) => Err(nat_at(index)),
+        None => Ok(()),
+    }
+}
+
+fn nat_at(index: usize) -> CxError {
+    CxError::InvalidDate {
+        value: "NaT".into(),
+        index,
+    }
+}
+
+/// A missing timestamp: numpy's NaT, which is `i64::MIN` in a datetime64 column viewed as integers. Refused with
+/// [`CxError::InvalidDate`] naming its index.
+const MISSING_TIME: i64 = i64::MIN;
+
+/// Whether `t` lies in the window of an attempt entered at `entry`: `entry ≤ t ≤ entry + window`, computed without
+/// wrapping however far apart the two are.
+#[inline]
+fn within(t: i64, entry: i64, window: i64) -> bool {
+    t >= entry && t.abs_diff(entry) <= window as u64
+}
+
+/// Whether an attempt entered at `entry` still has window left at `as_of` (`as_of − entry < window`, exact).
+#[inline]
+fn still_open(as_of: Option<i64>, entry: i64, window: i64) -> bool {
+    as_of.is_some_and(|end| end < entry || end.abs_diff(entry) < window as u64)
 }
 
 /// Per-account state machine for the ordered and strict modes, reused across accounts.
@@ -299,7 +346,7 @@ impl Chains {
     #[inline]
     fn can_extend(&self, k: usize, t: i64, window: i64) -> bool {
         let e = self.entry[k + 1];
-        e != NO_ATTEMPT && t.wrapping_sub(e) as u64 <= window as u64
+        e != NO_ATTEMPT && within(t, e, window)
     }
 
     /// Moves the live attempt at step `from` (or a new entry when `from` is `None`) to step `to` at time `t`.
@@ -347,7 +394,7 @@ impl Chains {
         }
         // In progress: a live attempt at the furthest step whose window has not closed, with a step left to take.
         let e = self.entry[self.level_slot as usize];
-        if level + 1 < self.n && e != NO_ATTEMPT && as_of.is_some_and(|end| end - e < window) {
+        if level + 1 < self.n && e != NO_ATTEMPT && still_open(as_of, e, window) {
             tally.in_progress[level + 1] += 1;
         }
     }
@@ -427,49 +474,63 @@ fn ordered_run(chains: &mut Chains, events: impl Iterator<Item = (u8, i64)>, len
     chains.level_record = level_record;
 }
 
-/// Any-order mode: every entry scans forward through its window for the first occurrence of each step.
+/// Any-order mode. Each entry's attempt reaches step `k` when every step `0..=k` occurs after the entry (later in
+/// processing order) within its window, each taken at its first such occurrence.
+///
+/// Linear in the account's events (times the steps): a backward pass keeps, for every step, its first occurrence
+/// after the current event, so an entry reads its attempt off that table instead of scanning its window (which
+/// was quadratic for an account with many entries in one window: 200k events took a minute). The first
+/// occurrence after the entry is the earliest, so if it is outside the window no later one is inside.
 fn account_any_order(events: &[(i64, u8)], spec: &FunnelSpec, times_out: &mut Vec<i64>) -> AccountResult {
     let n = spec.steps.len();
-    // Per attempt: (level, when that level was reached, entry, times to each step).
-    let mut attempts: Vec<(usize, i64, i64, Vec<i64>)> = Vec::new();
-    let mut first_seen = vec![0i64; n];
-    for (i, &(t0, s0)) in events.iter().enumerate() {
-        if s0 != 0 {
-            continue;
-        }
-        let mut seen: u64 = 1;
-        first_seen[0] = t0;
-        for &(t, s) in events[i + 1..].iter().take_while(|(t, _)| t - t0 <= spec.window) {
-            if s != NOT_A_STEP && seen & (1 << s) == 0 {
-                seen |= 1 << s;
-                first_seen[s as usize] = t;
+    // `next[k]`: time of the first occurrence of step k after the current event (`None`: none).
+    let mut next: Vec<Option<i64>> = vec![None; n];
+    // The best attempt so far: (level, when it reached that level, entry).
+    let mut best: Option<(usize, i64, i64)> = None;
+    let mut latest_entry_at_best = i64::MIN;
+    for &(t0, s0) in events.iter().rev() {
+        if s0 == 0 {
+            // Steps 1.. in order while each occurs in the window; `at` is when steps 0..=k have all occurred.
+            let (mut level, mut at) = (0, t0);
+            while level + 1 < n {
+                match next[level + 1] {
+                    Some(t) if within(t, t0, spec.window) => {
+                        at = at.max(t);
+                        level += 1;
+                    }
+                    _ => break,
+                }
+            }
+            // The attempt that reached the furthest step first wins; on a tie, the later entry (met first here,
+            // walking backwards, so a tie keeps the incumbent). Among equal levels, the latest entry decides
+            // whether the account is still open, and that is the first one met.
+            let better = match best {
+                None => true,
+                Some((l, a, _)) => level > l || (level == l && at < a),
+            };
+            if best.is_none_or(|(l, _, _)| level > l) {
+                latest_entry_at_best = t0;
+            }
+            if better {
+                best = Some((level, at, t0));
+                times_out.clear();
+                let mut reached = t0;
+                times_out.push(0);
+                for t in next.iter().take(level + 1).skip(1) {
+                    // Inside the window, so `reached − t0 ≤ window`: no overflow.
+                    reached = reached.max(t.expect("a step within the window"));
+                    times_out.push(reached - t0);
+                }
             }
         }
-        let level = seen.trailing_ones() as usize - 1;
-        // Step k is reached once steps 0..=k have all been seen.
-        let mut at = t0;
-        let times: Vec<i64> = (0..=level)
-            .map(|k| {
-                at = at.max(first_seen[k]);
-                at - t0
-            })
-            .collect();
-        attempts.push((level, at, t0, times));
+        if s0 != NOT_A_STEP {
+            next[s0 as usize] = Some(t0);
+        }
     }
-    let Some(level) = attempts.iter().map(|a| a.0).max() else {
+    let Some((level, _, _)) = best else {
         return NEVER_ENTERED;
     };
-    let best = (attempts.iter().filter(|a| a.0 == level))
-        .min_by_key(|a| (a.1, std::cmp::Reverse(a.2)))
-        .expect("an attempt at the furthest step");
-    let latest_entry = attempts
-        .iter()
-        .filter(|a| a.0 == level)
-        .map(|a| a.2)
-        .max()
-        .expect("one");
-    let open = level + 1 < n && spec.as_of.is_some_and(|end| end - latest_entry < spec.window);
-    times_out.extend_from_slice(&best.3);
+    let open = level + 1 < n && still_open(spec.as_of, latest_entry_at_best, spec.window);
     AccountResult {
         level: Some(level),
         open,
@@ -495,17 +556,24 @@ fn account_any_order(events: &[(i64, u8)], spec: &FunnelSpec, times_out: &mut Ve
 /// ```
 pub fn funnel<A: AccountKey>(accounts: &[A], events: &[u32], timestamps: &[i64], spec: &FunnelSpec) -> Result<Funnel> {
     check(spec, accounts.len(), events.len(), timestamps)?;
-    Ok(tally(accounts, events, timestamps, spec).finish(spec, accounts.len() as u64))
+    Ok(tally(accounts, events, timestamps, spec)?.finish(spec, accounts.len() as u64))
 }
 
-/// The tally of checked rows: one pass when sorted, grouped by account otherwise.
-pub(super) fn tally<A: AccountKey>(accounts: &[A], events: &[u32], timestamps: &[i64], spec: &FunnelSpec) -> Tally {
+/// The tally of checked rows: one pass when sorted, grouped by account otherwise; a NaT is an error.
+pub(super) fn tally<A: AccountKey>(
+    accounts: &[A],
+    events: &[u32],
+    timestamps: &[i64],
+    spec: &FunnelSpec,
+) -> Result<Tally> {
     let mut counter = Counter::new(spec);
-    if !counter.sorted_pass(accounts, events, timestamps) {
-        counter = Counter::new(spec);
-        counter.grouped_pass(accounts, events, timestamps);
+    if counter.sorted_pass(accounts, events, timestamps) {
+        return counter.missing.map_or(Ok(counter.tally), |i| Err(nat_at(i)));
     }
-    counter.tally
+    missing_time(timestamps)?;
+    counter = Counter::new(spec);
+    counter.grouped_pass(accounts, events, timestamps);
+    Ok(counter.tally)
 }
 
 /// [`funnel`] on up to `threads` threads; the result equals one pass. Input sorted by account and time is split
@@ -536,18 +604,28 @@ pub fn funnel_threads<A: AccountKey + Sync>(
     if ranges.len() > 1 && boundaries_increase {
         let parts = crate::parallel::run(&ranges, |r| {
             let mut counter = Counter::new(spec);
+            let first = r.start;
             let sorted = counter.sorted_pass(&accounts[r.clone()], &events[r.clone()], &timestamps[r]);
-            Ok(sorted.then_some(counter.tally))
+            Ok(sorted.then_some((counter.tally, counter.missing.map(|i| first + i))))
         })?;
-        if let Some(tallies) = parts.into_iter().collect::<Option<Vec<Tally>>>() {
-            return Ok(Tally::sum(tallies).finish(spec, accounts.len() as u64));
+        if let Some(parts) = parts.into_iter().collect::<Option<Vec<(Tally, Option<usize>)>>>() {
+            // Every range is sorted, so the first range with a NaT holds the first NaT of the input.
+            if let Some(i) = parts.iter().find_map(|p| p.1) {
+                return Err(nat_at(i));
+            }
+            let tallies = parts.into_iter().map(|p| p.0).collect();
+            return Ok(Tally::sum(tallies)?.finish(spec, accounts.len() as u64));
         }
     }
     // One thread, or not sorted across the splits: the single pass, unless the rows are not sorted at all.
     let mut counter = Counter::new(spec);
     if counter.sorted_pass(accounts, events, timestamps) {
-        return Ok(counter.tally.finish(spec, accounts.len() as u64));
+        return match counter.missing {
+            Some(i) => Err(nat_at(i)),
+            None => Ok(counter.tally.finish(spec, accounts.len() as u64)),
+        };
     }
+    missing_time(timestamps)?;
     // Unsorted with dense keys: each thread takes the accounts of its share of the keys (every thread reads all
     // the rows, but scattering them by account, the costly part, is shared).
     let tallies = match dense_keys(accounts) {
@@ -565,7 +643,7 @@ pub fn funnel_threads<A: AccountKey + Sync>(
             vec![counter.tally]
         }
     };
-    Ok(Tally::sum(tallies).finish(spec, accounts.len() as u64))
+    Ok(Tally::sum(tallies)?.finish(spec, accounts.len() as u64))
 }
 
 /// Account ids the funnel groups by: integer codes or ids, mapped to `u64` preserving order.
@@ -605,6 +683,8 @@ struct Counter<'s> {
     chains: Chains,
     tally: Tally,
     times: Vec<i64>,
+    /// The index of the first NaT found by [`Counter::sorted_pass`] (which then stops).
+    missing: Option<usize>,
 }
 
 impl<'s> Counter<'s> {
@@ -616,6 +696,7 @@ impl<'s> Counter<'s> {
             chains: Chains::new(n),
             tally: Tally::new(n),
             times: Vec::with_capacity(n),
+            missing: None,
         }
     }
 
@@ -660,7 +741,8 @@ impl<'s> Counter<'s> {
         }
     }
 
-    /// The single pass over input sorted by account, then time; `false` as soon as it finds it is not.
+    /// The single pass over input sorted by account, then time; `false` as soon as it finds it is not. Stops at a
+    /// NaT, noting its index in `missing`.
     fn sorted_pass<A: AccountKey>(&mut self, accounts: &[A], events: &[u32], timestamps: &[i64]) -> bool {
         let mut rows: Vec<(i64, u8)> = Vec::new();
         let n = accounts.len();
@@ -681,6 +763,12 @@ impl<'s> Counter<'s> {
             let increasing = times.windows(2).fold(true, |ok, pair| ok & (pair[0] < pair[1]));
             if !increasing && times.windows(2).any(|pair| pair[1] < pair[0]) {
                 return false;
+            }
+            // Sorted, so a NaT (the smallest i64) would be the account's first time: one compare per account finds
+            // the first NaT of the input, since the accounts before were sorted and had none.
+            if times[0] == MISSING_TIME {
+                self.missing = Some(i);
+                return true;
             }
             let ties = !increasing;
             if direct && !ties {
@@ -877,23 +965,35 @@ impl Tally {
     }
 
     /// The tallies of several ranges (at least one) added up.
-    fn sum(tallies: Vec<Tally>) -> Tally {
+    fn sum(tallies: Vec<Tally>) -> Result<Tally> {
         let mut tallies = tallies.into_iter();
         let mut total = tallies.next().expect("one tally or more");
-        tallies.for_each(|t| total.merge(t));
-        total
+        tallies.try_for_each(|t| total.merge(t))?;
+        Ok(total)
     }
 
-    /// Adds another range's tally (times in any order: the quantiles do not depend on it).
-    pub(super) fn merge(&mut self, other: Tally) {
-        self.accounts += other.accounts;
-        for k in 0..self.reached.len() {
-            self.reached[k] += other.reached[k];
-            self.in_progress[k] += other.in_progress[k];
-        }
+    /// Adds another range's tally (times in any order: the quantiles do not depend on it). Counts that would pass
+    /// `u64::MAX` (possible only with decoded states) are [`CxError::Overflow`], and then nothing changes.
+    pub(super) fn merge(&mut self, other: Tally) -> Result<()> {
+        let add = |a: u64, b: u64, what: &str| {
+            a.checked_add(b)
+                .ok_or_else(|| CxError::overflow(format!("merged funnel {what} exceeds 2^64 - 1 ({a} + {b})")))
+        };
+        // Every sum is computed before anything is written, so a failed merge leaves the tally as it was.
+        let accounts = add(self.accounts, other.accounts, "account count")?;
+        let reached = (self.reached.iter().zip(&other.reached).enumerate())
+            .map(|(k, (&a, &b))| add(a, b, &format!("step {k} reached count")))
+            .collect::<Result<Vec<u64>>>()?;
+        let in_progress = (self.in_progress.iter().zip(&other.in_progress).enumerate())
+            .map(|(k, (&a, &b))| add(a, b, &format!("step {k} in-progress count")))
+            .collect::<Result<Vec<u64>>>()?;
+        self.accounts = accounts;
+        self.reached = reached;
+        self.in_progress = in_progress;
         for (mine, theirs) in self.times.iter_mut().zip(other.times) {
             mine.extend(theirs);
         }
+        Ok(())
     }
 
     pub(super) fn finish(mut self, spec: &FunnelSpec, n_events: u64) -> Funnel {

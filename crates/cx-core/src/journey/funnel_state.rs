@@ -50,16 +50,18 @@ impl FunnelState {
         })
     }
 
-    /// Adds the events of whole accounts (sorted or not); errors as [`funnel`](super::funnel), and on error
-    /// nothing is added.
+    /// Adds the events of whole accounts (sorted or not); errors as [`funnel`](super::funnel) (a NaT timestamp,
+    /// `i64::MIN`, is [`CxError::InvalidDate`] with its index), and on error nothing is added.
     pub fn add<A: AccountKey>(&mut self, accounts: &[A], events: &[u32], timestamps: &[i64]) -> Result<()> {
         check(&self.spec, accounts.len(), events.len(), timestamps)?;
-        self.tally.merge(tally(accounts, events, timestamps, &self.spec));
-        self.n_events += accounts.len() as u64;
+        let n_events = self.added_events(accounts.len() as u64)?;
+        self.tally.merge(tally(accounts, events, timestamps, &self.spec)?)?;
+        self.n_events = n_events;
         Ok(())
     }
 
-    /// Merges the state of other accounts under the same spec.
+    /// Merges the state of other accounts under the same spec. Counts are added with checks: a sum past
+    /// `u64::MAX` is [`CxError::Overflow`] and leaves this state unchanged.
     pub fn merge(&mut self, other: &FunnelState) -> Result<()> {
         if self.spec != other.spec {
             return Err(CxError::invalid_argument(
@@ -71,9 +73,21 @@ impl FunnelState {
                 ),
             ));
         }
-        self.tally.merge(other.tally.clone());
-        self.n_events += other.n_events;
+        let n_events = self.added_events(other.n_events)?;
+        self.tally.merge(other.tally.clone())?;
+        self.n_events = n_events;
         Ok(())
+    }
+
+    /// The event count after adding `more`; [`CxError::Overflow`] past `u64::MAX` (a wrapped count would be a
+    /// wrong number without an error).
+    fn added_events(&self, more: u64) -> Result<u64> {
+        self.n_events.checked_add(more).ok_or_else(|| {
+            CxError::overflow(format!(
+                "merged funnel event count exceeds 2^64 - 1 ({} + {more})",
+                self.n_events
+            ))
+        })
     }
 
     /// The spec.
@@ -143,5 +157,58 @@ impl FunnelState {
         }
         r.end()?;
         Ok(state)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::journey::FunnelMode;
+
+    /// A state whose counts are near `u64::MAX`, as decoded bytes can carry (the CRC does not vouch for them).
+    fn huge(spec: &FunnelSpec) -> FunnelState {
+        let mut state = FunnelState::new(spec.clone()).unwrap();
+        state.n_events = u64::MAX - 1;
+        state.tally.accounts = u64::MAX - 1;
+        FunnelState::from_bytes(&state.to_bytes()).unwrap()
+    }
+
+    #[test]
+    fn merged_counts_that_would_wrap_are_an_overflow_error() {
+        // Issue 20 item 7: merges added with `+=`, so two large states wrapped to a small count.
+        let spec = FunnelSpec {
+            steps: vec![1, 2],
+            window: 10,
+            mode: FunnelMode::AnyOrder,
+            as_of: None,
+        };
+        let mut left = huge(&spec);
+        let before = left.clone();
+        let err = left.merge(&huge(&spec)).unwrap_err();
+        assert!(
+            matches!(&err, CxError::Overflow { what } if what.contains("event count")),
+            "{err}"
+        );
+        assert_eq!(left, before, "a failed merge changes nothing");
+        // Adding rows to a state whose event count is at the edge: refused, nothing added.
+        let err = left.add(&[1u32, 1, 2], &[1, 2, 1], &[0, 1, 0]).unwrap_err();
+        assert!(matches!(err, CxError::Overflow { .. }), "{err}");
+        assert_eq!(left, before);
+        // The account count alone overflowing (event counts small) is caught as well.
+        let mut small = FunnelState::new(spec.clone()).unwrap();
+        small.tally.accounts = u64::MAX;
+        let mut other = FunnelState::new(spec.clone()).unwrap();
+        other.add(&[1u32], &[1], &[0]).unwrap();
+        let err = small.merge(&other).unwrap_err();
+        assert!(
+            matches!(&err, CxError::Overflow { what } if what.contains("account count")),
+            "{err}"
+        );
+        // Ordinary merges still add up.
+        let mut one = FunnelState::new(spec.clone()).unwrap();
+        one.add(&[1u32, 1], &[1, 2], &[0, 3]).unwrap();
+        one.merge(&other).unwrap();
+        assert_eq!(one.finish().n_accounts, 2);
+        assert_eq!(one.finish().steps[1].reached, 1);
     }
 }

@@ -15,8 +15,11 @@ mod roadmap;
 mod touchpoints;
 
 pub use candidates::Candidate;
-pub use condition::{Condition, Op};
-pub use evaluate::{AccountEvaluation, Firing, JourneyStatus, OwnerTasks, StageVisit, TaskState, TaskStatus};
+pub use condition::{Condition, MAX_CONDITION_DEPTH, Op};
+pub use evaluate::{
+    AccountEvaluation, Firing, JourneyStatus, MAX_EVALUATION_DAYS, MAX_FIRING_VALUES, OwnerTasks, StageVisit,
+    TaskState, TaskStatus,
+};
 pub use facts::{AccountFacts, FactsBuilder, FactsDocument, LeafValue, Truth};
 pub use funnel::{AccountKey, Funnel, FunnelMode, FunnelSpec, FunnelStep, MAX_STEPS, funnel, funnel_threads};
 pub use funnel_state::FunnelState;

@@ -14,7 +14,7 @@ pub use crate::two_factor::Factor;
 pub const ROADMAP_VERSION: u32 = 1;
 
 /// The largest offset, in days, a window or due date may have (about 27 years), so day arithmetic stays exact.
-const MAX_OFFSET_DAYS: i64 = 10_000;
+const MAX_OFFSET_DAYS: u64 = 10_000;
 
 /// A period relative to an anchor date, in days: `from_days` −90 and `to_days` 0 around `go_live` is "from three
 /// months before go-live until go-live".
@@ -269,14 +269,16 @@ fn unique_ids<'a>(ids: impl Iterator<Item = &'a str>, list: &str, suffix: &str) 
 }
 
 fn check_offset(days: i64, field: String) -> Result<()> {
-    if days.abs() > MAX_OFFSET_DAYS {
+    // `unsigned_abs`, not `abs`: `i64::MIN.abs()` wraps to itself, a negative number that would pass the check.
+    if days.unsigned_abs() > MAX_OFFSET_DAYS {
         return Err(bad(field, format!("{days} days is beyond ±{MAX_OFFSET_DAYS}")));
     }
     Ok(())
 }
 
 impl Roadmap {
-    /// Parses and validates a roadmap document; errors name the bad field.
+    /// Parses and validates a roadmap document; errors name the bad field. A condition nested deeper than
+    /// [`MAX_CONDITION_DEPTH`](super::MAX_CONDITION_DEPTH) is [`CxError::LimitExceeded`].
     ///
     /// ```
     /// use cx_core::journey::Roadmap;
@@ -293,7 +295,19 @@ impl Roadmap {
     /// ```
     pub fn from_json(json: &[u8]) -> Result<Roadmap> {
         check_version("roadmap", json, ROADMAP_VERSION)?;
-        let roadmap: Roadmap = from_json("roadmap", json)?;
+        // A condition nested too deep fails inside serde, which carries only its message: report the typed error.
+        super::condition::take_limit_error();
+        let roadmap: Roadmap =
+            from_json("roadmap", json).map_err(|e| match (e, super::condition::take_limit_error()) {
+                (CxError::InvalidConfig { field, .. }, Some(CxError::LimitExceeded { what, limit, found })) => {
+                    CxError::LimitExceeded {
+                        what: format!("{what} (`{field}`)"),
+                        limit,
+                        found,
+                    }
+                }
+                (e, _) => e,
+            })?;
         roadmap.validate()?;
         Ok(roadmap)
     }
