@@ -1279,7 +1279,7 @@ impl TryFrom<HistogramState> for Histogram {
         {
             return Err(bad(
                 "counts",
-                "counts and n_missing add up to more than 2^64 - 1 responses",
+                "and n_missing add up to more than 2^64 - 1 responses",
             ));
         }
         let weights = match (s.weight_sum, s.weight_sum_sq) {
