@@ -210,7 +210,7 @@ pub fn compare(
                 dfa + dfb
             };
             // A t quantile needs df ≥ 1 (below it the quantiles explode; see stats::t_quantile).
-            if !(df >= 1.0) {
+            if df.is_nan() || df < 1.0 {
                 return Err(CxError::InsufficientData {
                     what: "a Welch comparison".into(),
                     needed: "Welch–Satterthwaite degrees of freedom of at least 1".into(),

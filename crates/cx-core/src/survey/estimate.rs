@@ -282,7 +282,7 @@ fn interval_of(spec: &MetricSpec, s: &Summary, method: IntervalMethod, level: f6
             let se = s.require_se("a t interval")?;
             let df = s.n_effective - 1.0;
             // A t quantile needs df ≥ 1 (below it the quantiles explode; see stats::t_quantile).
-            if !(df >= 1.0) {
+            if df.is_nan() || df < 1.0 {
                 return Err(CxError::InsufficientData {
                     what: "a t interval".into(),
                     needed: "an effective n of at least 2".into(),
