@@ -43,7 +43,7 @@ if [ ! -x .venv/bin/python ]; then
 fi
 .venv/bin/python -m pip install --quiet --upgrade pip
 # pyspark, dask and pyarrow for cxkit.dist's tests (Spark in local mode needs a Java runtime: .ci/run installs one).
-.venv/bin/python -m pip install --quiet maturin numpy pandas polars pytest mypy pyspark "dask[dataframe]" pyarrow
+.venv/bin/python -m pip install --quiet maturin numpy pandas polars pytest mypy pyspark "dask[dataframe]" pyarrow scipy statsmodels
 .venv/bin/python -m pip install --quiet ./crates/cx-py
 
 step "pytest crates/cx-py/tests"

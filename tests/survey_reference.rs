@@ -3,8 +3,8 @@
 
 use cx_core::stats::{binomial_cdf, z_for_level};
 use cx_core::survey::{
-    CompareMethod, EstimateOptions, Histogram, IntervalMethod, MetricSpec, MissingPolicy, OneSampleTest, compare,
-    compare_paired, estimate, histogram_from_category_counts, one_sample_test, score,
+    CompareMethod, EstimateOptions, Histogram, IntervalMethod, MetricSpec, MissingPolicy, OneSampleTest, Scoring,
+    compare, compare_paired, estimate, histogram_from_category_counts, one_sample_test, score,
 };
 
 const Z95: f64 = 1.959_963_984_540_054;
@@ -229,11 +229,12 @@ fn weighted_estimates_match_brute_force_survey_formulas() {
     let sw2: f64 = weights.iter().map(|w| w * w).sum();
     let m: f64 = s.iter().zip(&weights).map(|(s, w)| s * w).sum::<f64>() / sw;
     let n = scores.len() as f64;
-    let v = n / (n - 1.0)
-        * s.iter()
-            .zip(&weights)
-            .map(|(s, w)| w * w * (s - m).powi(2))
-            .sum::<f64>()
+    // Net and top-box scores: Σw²(s − m)²/(Σw)², the multinomial variance σ²/n at unit weights (estimate.rs).
+    let v = s
+        .iter()
+        .zip(&weights)
+        .map(|(s, w)| w * w * (s - m).powi(2))
+        .sum::<f64>()
         / (sw * sw);
     assert!(e.weighted);
     assert_close("hájek", e.value / 100.0, m, 1e-12);
@@ -242,6 +243,57 @@ fn weighted_estimates_match_brute_force_survey_formulas() {
     assert_close("deff", e.design_effect, n * sw2 / (sw * sw), 1e-12);
     assert_eq!(e.n, 8);
     assert_close("weighted promoters", e.promoters(), 100.0 * 3.0 / sw, 1e-12);
+}
+
+/// The linearisation SE of a Hájek mean from the respondents: √(c·Σw²(s − m)²/(Σw)²) with c = n/(n − 1) for means
+/// (R `survey`: `svymean(~s, svydesign(ids = ~1, weights = ~w))`, and s/√n at unit weights as in `t.test`) and
+/// c = 1 for net and top-box shares (σ²/n at unit weights, as statsmodels' `proportion_confint` and the R NPS
+/// and contingencytables references of the golden vectors).
+fn linearisation_se(s: &[f64], w: &[f64], finite_sample: bool) -> f64 {
+    let n = s.len() as f64;
+    let sw: f64 = w.iter().sum();
+    let m = s.iter().zip(w).map(|(s, w)| s * w).sum::<f64>() / sw;
+    let ss: f64 = s.iter().zip(w).map(|(s, w)| w * w * (s - m).powi(2)).sum();
+    let c = if finite_sample { n / (n - 1.0) } else { 1.0 };
+    (c * ss / (sw * sw)).sqrt()
+}
+
+#[test]
+fn se_does_not_depend_on_the_scale_of_the_weights() {
+    // Issue 20 item 17: for net and top-box, weights all 1 took the textbook σ²/n path and any other weights
+    // an n/(n − 1)·σ²/n path, a jump of √(n/(n − 1)). Now each scoring has one formula for any weights.
+    let cases = [
+        (
+            MetricSpec::nps(),
+            vec![10.0, 9.0, 7.0, 3.0, 0.0, 8.0, 10.0, 6.0, 9.0, 5.0],
+        ),
+        (
+            MetricSpec::csat(),
+            vec![5.0, 4.0, 3.0, 1.0, 2.0, 5.0, 4.0, 4.0, 3.0, 5.0],
+        ),
+        (
+            MetricSpec::ces2_mean(),
+            vec![7.0, 6.0, 5.0, 1.0, 2.0, 7.0, 6.0, 4.0, 3.0, 5.0],
+        ),
+    ];
+    for (spec, scores) in cases {
+        let n = scores.len();
+        let (ones, twos) = (vec![1.0; n], vec![2.0; n]);
+        let mut nudged = vec![1.0; n];
+        nudged[3] = 1.000_000_1;
+        let wald = EstimateOptions::default();
+        let se = |w: Option<&[f64]>| score(&spec, &scores, w, &wald).unwrap().se;
+        let (none, one, two, nudge) = (se(None), se(Some(&ones)), se(Some(&twos)), se(Some(&nudged)));
+        for other in [one, two, nudge] {
+            assert!((other - none).abs() < 1e-6 * none, "{}: {none} vs {other}", spec.name);
+        }
+        let s: Vec<f64> = scores.iter().map(|&x| spec.respondent_score(x as i32)).collect();
+        let f = spec.display_factor();
+        let mean = spec.scoring == Scoring::Mean;
+        assert_close("se", none, linearisation_se(&s, &ones, mean) * f, 1e-12);
+        assert_close("se, weights 2", two, linearisation_se(&s, &twos, mean) * f, 1e-12);
+        assert_close("se, nudged", nudge, linearisation_se(&s, &nudged, mean) * f, 1e-12);
+    }
 }
 
 #[test]
@@ -381,5 +433,7 @@ fn levels_other_than_95_percent() {
         },
     )
     .unwrap();
-    assert_close("wald 90", e.ci_high - e.value, z90 * e.se, 1e-9);
+    // The upper limit is truncated at 100 points; the lower one is not.
+    assert!(e.ci_low > -100.0);
+    assert_close("wald 90", e.value - e.ci_low, z90 * e.se, 1e-9);
 }

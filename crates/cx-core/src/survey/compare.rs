@@ -219,6 +219,14 @@ pub fn compare(
             } else {
                 dfa + dfb
             };
+            // A t quantile needs df ≥ 1 (below it the quantiles explode; see stats::t_quantile).
+            if df.is_nan() || df < 1.0 {
+                return Err(CxError::InsufficientData {
+                    what: "a Welch comparison".into(),
+                    needed: "Welch–Satterthwaite degrees of freedom of at least 1".into(),
+                    found: format!("{df:.3}"),
+                });
+            }
             let t = ratio(delta, wald_se);
             let t_crit = t_for_level(level, df)?;
             (

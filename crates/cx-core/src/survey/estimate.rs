@@ -1,9 +1,20 @@
 //! Point estimates with standard errors and intervals for NPS, CSAT and CES.
 //!
-//! Unweighted standard errors are the textbook ones: √(σ²/n) with σ² = p + d − (p − d)² for NPS and p(1 − p)
-//! for shares, and s/√n (sample SD) for means. Weighted estimates are Hájek means Σw·s/Σw with the
-//! linearisation variance n/(n − 1)·Σw²(s − m)²/(Σw)²; Kish's effective n is (Σw)²/Σw² and the design effect
-//! n/n_eff. Values are reported in points (net), percent (top-box) or scale units (mean).
+//! Every estimate is a Hájek mean m = Σw·s/Σw of per-respondent scores s (±1/0 for NPS, 1/0 for a top-box share,
+//! the rating for a mean). Its standard error is the linearisation one, with one formula per scoring for
+//! weighted and unweighted data alike (unweighted data are the case w = 1):
+//!
+//! - net and top-box: SE² = Σw²(s − m)²/(Σw)², which is σ²/n at unit weights: (p + d − (p − d)²)/n for NPS and
+//!   p(1 − p)/n for shares, the multinomial variance of statsmodels' `proportion_confint` and of the published
+//!   NPS references (R packages NPS and contingencytables);
+//! - mean: SE² = n/(n − 1)·Σw²(s − m)²/(Σw)², R `survey`'s `svymean` with-replacement variance, which is s²/n
+//!   (sample SD) at unit weights, as in `t.test` and scipy.
+//!
+//! Both are invariant to the scale of the weights and continuous in them: weights all 1, all 2, or 1s with one
+//! 1.0000001 give the same SE. (Net and top-box used to take the n/(n − 1) form whenever a weight differed from
+//! 1, a jump of √(n/(n − 1)).) For weighted net and top-box shares this is `svymean`'s SE times √((n − 1)/n).
+//! A mean of one response has no SE (NaN). Kish's effective n is (Σw)²/Σw² and the design effect n/n_eff.
+//! Values are reported in points (net), percent (top-box) or scale units (mean).
 
 use super::histogram::{Histogram, MissingPolicy, ScoreValue};
 use super::interval::{self, IntervalMethod};
@@ -68,7 +79,9 @@ pub struct Estimate {
     /// NPS / net in points (−100..100), top-box in percent, mean on the scale.
     #[serde(with = "crate::serde_util::nan_as_null")]
     pub value: f64,
-    /// Standard error, in the unit of `value`; NaN when undefined (a weighted sample of one response).
+    /// Standard error, in the unit of `value`: √(c·Σw²(s − m)²/(Σw)²) with c = n/(n − 1) for means and 1 for net
+    /// and top-box shares, the same formula with or without weights (unit weights when there are none), so it
+    /// does not depend on the weights' scale (see the module notes); NaN when undefined (a mean of one response).
     #[serde(with = "crate::serde_util::nan_as_null")]
     pub se: f64,
     /// Lower confidence limit, in the unit of `value`.
@@ -179,15 +192,21 @@ impl Summary {
         let mean = sum_ws / total_w;
         let (positive, negative) = (pos_w / total_w, neg_w / total_w);
         let nf = n as f64;
+        // One formula per scoring for weighted and unweighted data (module notes): c·Σw²(s − m)²/(Σw)² with
+        // c = n/(n − 1) for means and 1 for net and top-box shares; the unweighted arms are its w = 1 case.
         let se = if h.is_weighted() {
-            // Linearisation (Taylor) variance of the Hájek mean.
             let sum_sq_dev: f64 = (0..h.counts().len())
                 .map(|bin| {
                     let dev = spec.respondent_score(spec.scale.min + bin as i32) - mean;
                     h.weight_sq(bin) * dev * dev
                 })
                 .sum();
-            (nf / (nf - 1.0) * sum_sq_dev / (total_w * total_w)).sqrt()
+            let finite_sample = if spec.scoring == Scoring::Mean {
+                nf / (nf - 1.0)
+            } else {
+                1.0
+            };
+            (finite_sample * sum_sq_dev / (total_w * total_w)).sqrt()
         } else {
             match spec.scoring {
                 Scoring::Net => ((positive + negative - mean * mean).max(0.0) / nf).sqrt(),
@@ -271,10 +290,11 @@ fn interval_of(spec: &MetricSpec, s: &Summary, method: IntervalMethod, level: f6
         M::T => {
             let se = s.require_se("a t interval")?;
             let df = s.n_effective - 1.0;
-            if df <= 0.0 {
+            // A t quantile needs df ≥ 1 (below it the quantiles explode; see stats::t_quantile).
+            if df.is_nan() || df < 1.0 {
                 return Err(CxError::InsufficientData {
                     what: "a t interval".into(),
-                    needed: "an effective n above 1".into(),
+                    needed: "an effective n of at least 2".into(),
                     found: format!("{:.3}", s.n_effective),
                 });
             }

@@ -4,7 +4,7 @@
 //! data the count-based methods receive Kish-effective counts (share × n_eff, with N = n_eff), as is standard
 //! for design-weighted proportions; Wald intervals use the linearisation standard error instead.
 
-use crate::stats::{beta_quantile, bisect_decreasing};
+use crate::stats::{beta_quantile, beta_quantile_upper, bisect_decreasing, check_level};
 use crate::{CxError, Result};
 use serde::{Deserialize, Serialize};
 
@@ -174,8 +174,19 @@ pub fn nps_adjusted_wald(counts: (f64, f64, f64), pseudo: (f64, f64, f64), z: f6
 /// Tango's score interval for NPS = p − d, from promoter and detractor counts out of `n`.
 ///
 /// Solves T(Δ) = ±z where T is Tango's score statistic for the difference of paired proportions; the limits are
-/// −1 and 1 exactly when the NPS is −1 or 1.
+/// −1 and 1 exactly when the NPS is −1 or 1. The interval is mirror-symmetric: swapping promoters and detractors
+/// negates and swaps the limits exactly. (The statistic's variance 2q̃ + Δ(1 − Δ) cancels catastrophically as
+/// Δ → −1, where q̃ → 1, but not as Δ → 1, so a net-negative sample is computed as its mirror image.)
 pub fn tango(promoters: f64, detractors: f64, n: f64, z: f64) -> (f64, f64) {
+    if promoters < detractors {
+        let (lower, upper) = tango_non_negative(detractors, promoters, n, z);
+        return (-upper, -lower);
+    }
+    tango_non_negative(promoters, detractors, n, z)
+}
+
+/// [`tango`] for p ≥ d, where the limits near 1 keep their precision.
+fn tango_non_negative(promoters: f64, detractors: f64, n: f64, z: f64) -> (f64, f64) {
     let (p, d) = (promoters, detractors);
     let statistic = |delta: f64| {
         let a = 2.0 * n;
@@ -208,33 +219,45 @@ pub fn wilson(x: f64, n: f64, z: f64) -> (f64, f64) {
 }
 
 /// Jeffreys interval: Beta(x + ½, n − x + ½) quantiles, with the limit at 0 (1) when x = 0 (x = n).
+///
+/// The quantiles come from [`crate::stats`]' bracketed inversion, so they keep ~1e-12 relative precision and
+/// return promptly for any n (tested to 1e9, including x at 0 and n).
 pub fn jeffreys(x: f64, n: f64, level: f64) -> Result<(f64, f64)> {
-    let alpha = 1.0 - level;
+    let tail = (1.0 - check_level(level)?) / 2.0;
     let lower = if x <= 0.0 {
         0.0
     } else {
-        beta_quantile(alpha / 2.0, x + 0.5, n - x + 0.5)?
+        beta_quantile(tail, x + 0.5, n - x + 0.5)?
     };
     let upper = if x >= n {
         1.0
     } else {
-        beta_quantile(1.0 - alpha / 2.0, x + 0.5, n - x + 0.5)?
+        beta_quantile_upper(tail, x + 0.5, n - x + 0.5)?
     };
     Ok((lower, upper))
 }
 
-/// Clopper–Pearson interval from beta quantiles.
+/// Clopper–Pearson interval from beta quantiles: [B⁻¹(α/2; x, n − x + 1), B⁻¹(1 − α/2; x + 1, n − x)].
+///
+/// Closed forms at the ends: x = 0 gives [0, 1 − (α/2)^(1/n)], x = n gives [(α/2)^(1/n), 1] (through `exp_m1`
+/// and `exp` of ln(α/2)/n, so that large n keeps full precision); otherwise the bracketed inversion of
+/// [`crate::stats`], ~1e-12 relative and prompt for any n.
 pub fn clopper_pearson(x: f64, n: f64, level: f64) -> Result<(f64, f64)> {
-    let alpha = 1.0 - level;
+    let tail = (1.0 - check_level(level)?) / 2.0;
+    let root = tail.ln() / n;
     let lower = if x <= 0.0 {
         0.0
+    } else if x >= n {
+        root.exp()
     } else {
-        beta_quantile(alpha / 2.0, x, n - x + 1.0)?
+        beta_quantile(tail, x, n - x + 1.0)?
     };
     let upper = if x >= n {
         1.0
+    } else if x <= 0.0 {
+        -root.exp_m1()
     } else {
-        beta_quantile(1.0 - alpha / 2.0, x + 1.0, n - x)?
+        beta_quantile_upper(tail, x + 1.0, n - x)?
     };
     Ok((lower, upper))
 }
@@ -336,6 +359,47 @@ mod tests {
         let (lo, hi) = tango(3.0, 0.0, 3.0, z);
         assert_eq!(hi, 1.0);
         assert!((lo + 0.1230).abs() < 1e-4, "{lo}");
+    }
+
+    #[test]
+    fn tango_is_mirror_symmetric_and_exact_near_all_detractors() {
+        let z = 1.959_963_984_540_054;
+        for n in [3.0, 50.0, 1e4, 1e6, 1e9] {
+            // All promoters: lower limit (n − z²)/(n + z²) in closed form (T(Δ)² = n(1 − Δ)/(1 + Δ) when d = 0).
+            let exact = (n - z * z) / (n + z * z);
+            let (lo, hi) = tango(n, 0.0, n, z);
+            assert_eq!(hi, 1.0);
+            assert!(((lo - exact) / exact).abs() < 1e-12, "n {n}: {lo} vs {exact}");
+            // All detractors: the mirror image, exactly, and as precise.
+            let (mlo, mhi) = tango(0.0, n, n, z);
+            assert_eq!((mlo, mhi), (-hi, -lo), "n {n}");
+        }
+        for (p, d, n) in [(3.0, 17.0, 40.0), (120.0, 30.0, 195.0), (0.0, 5.0, 9.0)] {
+            let (lo, hi) = tango(p, d, n, z);
+            let (mlo, mhi) = tango(d, p, n, z);
+            assert_eq!((lo, hi), (-mhi, -mlo));
+        }
+    }
+
+    #[test]
+    fn clopper_pearson_and_jeffreys_return_at_1e7_and_beyond() {
+        let start = std::time::Instant::now();
+        // numpy: exp(log(0.025)/1e7), -expm1(log(0.025)/1e9)
+        let (lo, hi) = clopper_pearson(1e7, 1e7, 0.95).unwrap();
+        assert_eq!(hi, 1.0);
+        assert!((lo - 0.999_999_631_112_122_6).abs() < 1e-15, "{lo}");
+        let (lo, hi) = clopper_pearson(0.0, 1e9, 0.95).unwrap();
+        assert_eq!(lo, 0.0);
+        assert!(((hi - 3.688_879_447_310_020_2e-9) / hi).abs() < 1e-12, "{hi}");
+        // scipy: beta.ppf(0.025, 5, 1e7 - 4), beta.isf(0.025, 6, 1e7 - 5)
+        let (lo, hi) = clopper_pearson(5.0, 1e7, 0.95).unwrap();
+        assert!(((lo - 1.623_486_583_030_335_5e-7) / lo).abs() < 1e-10, "{lo}");
+        assert!(((hi - 1.166_832_818_877_119_6e-6) / hi).abs() < 1e-9, "{hi}");
+        // scipy: beta.ppf(0.025, 1e7 - 2.5, 3.5), beta.isf(0.025, 1e7 - 2.5, 3.5)
+        let (lo, hi) = jeffreys(1e7 - 3.0, 1e7, 0.95).unwrap();
+        assert!((lo - 0.999_999_199_362_006_7).abs() < 1e-15, "{lo}");
+        assert!((hi - 0.999_999_915_506_534).abs() < 1e-15, "{hi}");
+        assert!(start.elapsed().as_secs_f64() < 1.0, "{:?}", start.elapsed());
     }
 
     #[test]

@@ -33,6 +33,9 @@ fn check_population(population: Option<u64>) -> Result<Option<f64>> {
 /// Responses needed for a margin of error: n₀ = z²σ²/E², with the finite population correction
 /// n = n₀/(1 + (n₀ − 1)/N) when the population size N is given; rounded up.
 ///
+/// A requirement of 2^64 responses or more (a margin near 1e-9 points) is not a count a `u64` can hold: it is
+/// refused with [`CxError::Overflow`] rather than saturated to 2^64 − 1.
+///
 /// ```
 /// use cx_core::survey::sample_size_for_margin;
 ///
@@ -49,7 +52,19 @@ pub fn sample_size_for_margin(margin: f64, variance: f64, level: f64, population
         None => n0,
     };
     // Guard against 1536.0000000001 from rounding noise before taking the ceiling.
-    Ok((n - 1e-9).ceil().max(1.0) as u64)
+    whole_responses(n, "sample size for the margin")
+}
+
+/// ⌈n⌉ (at least 1) as a count, or [`CxError::Overflow`] when it does not fit in a `u64` (an `as` cast would
+/// saturate to 2^64 − 1 and report a number nobody asked for).
+fn whole_responses(n: f64, what: &str) -> Result<u64> {
+    let n = (n - 1e-9).ceil().max(1.0);
+    // 2^64 is exactly representable; every finite double below it converts exactly.
+    if n < 18_446_744_073_709_551_616.0 {
+        Ok(n as u64)
+    } else {
+        Err(CxError::overflow(format!("{what}: {n:e} responses exceed 2^64 - 1")))
+    }
 }
 
 /// The margin of error (half-width of the interval) that `n` responses buy: z·√(σ²/n), times the finite
@@ -85,7 +100,8 @@ pub fn margin_of_error(n: u64, variance: f64, level: f64, population: Option<u64
 }
 
 /// Responses needed in **each** of two groups to detect a difference `delta` with the given power in a
-/// two-sided test at `alpha`: (z₁₋α/₂ + z₁₋β)²(σ_A² + σ_B²)/Δ², rounded up.
+/// two-sided test at `alpha`: (z₁₋α/₂ + z₁₋β)²(σ_A² + σ_B²)/Δ², rounded up; [`CxError::Overflow`] when that
+/// is 2^64 or more.
 ///
 /// ```
 /// use cx_core::survey::sample_size_per_group;
@@ -113,7 +129,7 @@ pub fn sample_size_per_group(delta: f64, variance_a: f64, variance_b: f64, alpha
         ));
     }
     let z = normal_quantile(1.0 - alpha / 2.0) + normal_quantile(power);
-    Ok((z * z * (va + vb) / (delta * delta) - 1e-9).ceil().max(1.0) as u64)
+    whole_responses(z * z * (va + vb) / (delta * delta), "sample size per group")
 }
 
 #[cfg(test)]
@@ -137,5 +153,25 @@ mod tests {
         assert!(margin_of_error(0, 1.0, 0.95, None).is_err());
         assert!(margin_of_error(10, 1.0, 0.95, Some(5)).is_err());
         assert!(sample_size_per_group(1.0, 1.0, 1.0, 0.05, 1.0).is_err());
+    }
+
+    #[test]
+    fn sample_sizes_beyond_u64_are_overflow_errors_not_saturated() {
+        // n₀ = 1.96² · 10 000 / 1e-18 ≈ 3.8e22 responses: was 2^64 − 1.
+        let err = sample_size_for_margin(1e-9, 10_000.0, 0.95, None).unwrap_err();
+        assert!(matches!(err, CxError::Overflow { .. }), "{err}");
+        assert!(err.to_string().contains("margin"), "{err}");
+        assert!(matches!(
+            sample_size_per_group(1e-9, 10_000.0, 10_000.0, 0.05, 0.8),
+            Err(CxError::Overflow { .. })
+        ));
+        // With a population the correction brings it back to at most N.
+        assert_eq!(
+            sample_size_for_margin(1e-9, 10_000.0, 0.95, Some(1_000)).unwrap(),
+            1_000
+        );
+        // Just below 2^64 is still answered.
+        let n = sample_size_for_margin(1.96e-7, 1.0, 0.95, None).unwrap();
+        assert!(n > 1u64 << 45, "{n}");
     }
 }
