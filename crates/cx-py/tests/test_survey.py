@@ -33,7 +33,9 @@ def test_weighted_nps_is_the_hajek_mean_with_linearisation_se(responses):
     s = s_of(x)
     mean = np.sum(w * s) / np.sum(w)
     n = len(x)
-    var = n / (n - 1) * np.sum(w**2 * (s - mean) ** 2) / np.sum(w) ** 2
+    # One SE formula for any weights (docs/survey_statistics.md): the plug-in variance, sigma^2/n at unit weights,
+    # as the published NPS and Wald intervals use; R survey's svymean multiplies it by n/(n-1).
+    var = np.sum(w**2 * (s - mean) ** 2) / np.sum(w) ** 2
     e = cx.nps(x, w, interval="wald")
     assert e.value == pytest.approx(100 * mean, abs=1e-9)
     assert e.se == pytest.approx(100 * math.sqrt(var), abs=1e-9)
