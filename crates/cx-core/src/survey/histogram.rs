@@ -1277,10 +1277,7 @@ impl TryFrom<HistogramState> for Histogram {
             .try_fold(s.n_missing, |t, &c| t.checked_add(c))
             .is_none()
         {
-            return Err(bad(
-                "counts",
-                "and n_missing add up to more than 2^64 - 1 responses",
-            ));
+            return Err(bad("counts", "and n_missing add up to more than 2^64 - 1 responses"));
         }
         let weights = match (s.weight_sum, s.weight_sum_sq) {
             (None, None) => None,
