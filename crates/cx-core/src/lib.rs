@@ -18,6 +18,17 @@
 //! assert!(estimate.ci_low < estimate.value && estimate.value < estimate.ci_high);
 //! # Ok::<(), cx_core::CxError>(())
 //! ```
+//!
+//! ## Resource limits
+//!
+//! cx is embedded in other programs, so no input may take its host down. Every bad input is a typed
+//! [`CxError`] naming the value and where it is; nothing panics, overflows the stack, wraps a count or drops a
+//! row silently. No input under 1 MB makes cx allocate more than a bounded multiple of it or run super-linearly:
+//! where a result could be huge the call is refused with [`CxError::LimitExceeded`] naming the limit (condition
+//! nesting [`journey::MAX_CONDITION_DEPTH`], [`journey::MAX_EVALUATION_DAYS`], [`survey::MAX_PERIODS`],
+//! [`two_factor::MAX_KANO_ATTRIBUTES`], …), and counts past 2^64 − 1 are [`CxError::Overflow`]. Partial states
+//! are validated when decoded; their CRC catches damage, not forgery (see [`state`]). The repository's
+//! `docs/reliability.md` lists every limit.
 #![forbid(unsafe_code)]
 #![deny(missing_docs)]
 

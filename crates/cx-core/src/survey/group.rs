@@ -104,15 +104,21 @@ pub fn score_by<T: ScoreValue, K: Hash + Eq + Ord + Clone + Send + Sync>(
     CxError::check_len("group keys", scores.len(), keys.len())?;
     let mut index: HashMap<&K, u32> = HashMap::new();
     let mut distinct: Vec<K> = Vec::new();
-    let codes: Vec<u32> = keys
-        .iter()
-        .map(|k| {
-            *index.entry(k).or_insert_with(|| {
+    let mut codes: Vec<u32> = Vec::with_capacity(keys.len());
+    for k in keys {
+        let code = match index.get(k) {
+            Some(&code) => code,
+            None => {
+                // Codes are u32 (half the memory of the per-row column); more distinct keys would wrap silently.
+                let code = u32::try_from(distinct.len())
+                    .map_err(|_| CxError::limit("distinct group keys", u64::from(u32::MAX) + 1, distinct.len() + 1))?;
                 distinct.push(k.clone());
-                (distinct.len() - 1) as u32
-            })
-        })
-        .collect();
+                index.insert(k, code);
+                code
+            }
+        };
+        codes.push(code);
+    }
     let histograms = Histogram::by_group_codes(
         spec.scale,
         scores,
@@ -157,7 +163,10 @@ pub fn estimate_groups_threads<K: Ord + Clone + Send + Sync>(
     threads: usize,
 ) -> Result<GroupedEstimates<K>> {
     CxError::check_len("group histograms", keys.len(), histograms.len())?;
-    let n_missing = histograms.iter().map(Histogram::n_missing).sum();
+    let n_missing = histograms
+        .iter()
+        .try_fold(0u64, |t, h| t.checked_add(h.n_missing()))
+        .ok_or_else(|| CxError::overflow("missing responses across the groups add past 2^64 - 1"))?;
     let rest = options
         .compare_to_rest
         .map(|_| rest_of_each(spec, &histograms))
