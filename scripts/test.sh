@@ -3,7 +3,8 @@
 # (unit, integration, property and doc tests), the tour on the bundled sample data, and the Python package:
 # built with `pip install ./crates/cx-py` into .venv (created if absent) and tested with pytest (including
 # mypy.stubtest and the quickstart example); and the C library (scripts/test_c.sh): C tests under strict
-# warnings, ASan+UBSan and valgrind, the header as C++, and examples/c/nps.c.
+# warnings, ASan+UBSan and valgrind, the header as C++, and examples/c/nps.c; and a short run of every fuzz target
+# (scripts/fuzz.sh, which installs cargo-fuzz if it is missing) after replaying the saved crash inputs.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
@@ -58,6 +59,10 @@ step "benches/python/compare.py --quick (every competitor's result equals cxkit'
 
 step "C: libcx tests (strict C11, ASan+UBSan, valgrind), header as C++, examples/c"
 bash scripts/test_c.sh
+
+step "fuzz: every saved crash input replayed, then each target for 5 s (overflow checks on; docs/fuzzing.md)"
+bash scripts/fuzz.sh regressions
+bash scripts/fuzz.sh 5
 
 echo
 echo "all checks passed"

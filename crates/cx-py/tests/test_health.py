@@ -167,3 +167,9 @@ def test_a_100k_deep_group_chain_parses_and_scores_on_a_small_stack():
     assert "error" not in out, out.get("error")
     assert out["scores"] == [25.0, 75.0]
     assert out["parsed"] < 5.0, out["parsed"]
+
+
+def test_validation_bands_with_fewer_names_than_cuts_are_a_config_error():
+    # Found by fuzzing: one band name for two cuts indexed past the per-band counts in the core (a panic).
+    with pytest.raises(cx.ConfigError, match="need one more name than cuts"):
+        cx.validate_scores([10.0, 60.0, 90.0, 20.0], [1, 0, 0, 1], bands=["red"], cuts=[50, 75])

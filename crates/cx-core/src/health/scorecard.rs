@@ -48,6 +48,19 @@ impl Bands {
         self.names.iter().position(|n| n == name)
     }
 
+    /// Checks bands given on their own (to [`validate_scores`](super::validate_scores), say): one more name than
+    /// cuts, cuts finite and ascending, names unique. Errors name the field under `bands`.
+    ///
+    /// ```
+    /// use cx_core::health::{Bands, CutBelongs};
+    ///
+    /// let bands = Bands { names: vec!["red".into()], cuts: vec![50.0, 75.0], cut_belongs: CutBelongs::Upper };
+    /// assert!(bands.check().unwrap_err().to_string().contains("need one more name than cuts"));
+    /// ```
+    pub fn check(&self) -> Result<()> {
+        self.validate("bands")
+    }
+
     fn validate(&self, at: &str) -> Result<()> {
         if self.names.len() != self.cuts.len() + 1 {
             return Err(bad(

@@ -204,6 +204,9 @@ impl ValidationCounts {
     /// are broken against the score: retained accounts are taken first, so the lift is never flattered by the
     /// order of the rows.
     pub fn validate(&self, bands: &Bands, at_risk: &str) -> Result<ScoreValidation> {
+        // Bands arrive here on their own (not through a scorecard, which checks them when parsed): a name short of
+        // the cuts would index past the per-band counts.
+        bands.check()?;
         let at_risk_index = bands.position(at_risk).ok_or_else(|| CxError::UnknownName {
             kind: "band".into(),
             name: at_risk.into(),
@@ -352,6 +355,34 @@ mod tests {
 
     fn is_overflow(r: Result<impl std::fmt::Debug>) -> bool {
         matches!(r, Err(CxError::Overflow { .. }))
+    }
+
+    #[test]
+    fn bands_with_too_few_names_are_a_config_error_not_a_panic() {
+        // Found by the ffi_options fuzz target: one band name for two cuts indexed past the per-band counts.
+        let v = counts(&[(10.0, 3, 1), (60.0, 2, 1), (90.0, 4, 0)], 0);
+        let bands = |names: &[&str], cuts: &[f64]| Bands {
+            names: names.iter().map(|n| n.to_string()).collect(),
+            cuts: cuts.to_vec(),
+            cut_belongs: CutBelongs::Upper,
+        };
+        let err = v.validate(&bands(&["red"], &[50.0, 75.0]), "red").unwrap_err();
+        assert!(
+            matches!(&err, CxError::InvalidConfig { field, .. } if field == "bands.names"),
+            "{err}"
+        );
+        let err = v
+            .validate(&bands(&["red", "red", "green"], &[50.0, 75.0]), "red")
+            .unwrap_err();
+        assert!(err.to_string().contains("appears twice"), "{err}");
+        let err = v
+            .validate(&bands(&["red", "yellow", "green"], &[75.0, 50.0]), "red")
+            .unwrap_err();
+        assert!(err.to_string().contains("bands.cuts[1]"), "{err}");
+        let ok = v
+            .validate(&bands(&["red", "yellow", "green"], &[50.0, 75.0]), "red")
+            .unwrap();
+        assert_eq!(ok.bands.len(), 3);
     }
 
     #[test]
