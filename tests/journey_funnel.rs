@@ -375,6 +375,21 @@ fn quantile(mut v: Vec<i64>, p: f64) -> f64 {
     cx_core::stats::quantile_sorted(&v, p)
 }
 
+/// The funnel of `rows` under `s` equals the simple reference: reached and in-progress counts per step, and the
+/// median and 90th percentile of the times to convert.
+fn matches_the_reference(rows: &[(u32, u32, i64)], s: &FunnelSpec) -> Result<(), TestCaseError> {
+    let f = run(rows, s);
+    let (want_reached, want_open, want_times) = reference(rows, s);
+    prop_assert_eq!(reached(&f), want_reached);
+    prop_assert_eq!(f.steps.iter().map(|x| x.in_progress).collect::<Vec<_>>(), want_open);
+    for (k, t) in want_times.into_iter().enumerate().skip(1) {
+        let (p50, p90) = (quantile(t.clone(), 0.5), quantile(t, 0.9));
+        prop_assert!(p50.total_cmp(&f.steps[k].time_to_convert_p50).is_eq(), "p50 step {}", k);
+        prop_assert!(p90.total_cmp(&f.steps[k].time_to_convert_p90).is_eq(), "p90 step {}", k);
+    }
+    Ok(())
+}
+
 proptest! {
     #![proptest_config(ProptestConfig::with_cases(400))]
 
@@ -388,15 +403,7 @@ proptest! {
     ) {
         let as_of = with_as_of.then(|| rows.iter().map(|r| r.2).max().unwrap_or(0));
         let s = spec(&[0, 1, 2, 3], window, FunnelMode::AnyOrder, as_of);
-        let f = run(&rows, &s);
-        let (want_reached, want_open, want_times) = reference(&rows, &s);
-        prop_assert_eq!(reached(&f), want_reached);
-        prop_assert_eq!(f.steps.iter().map(|x| x.in_progress).collect::<Vec<_>>(), want_open);
-        for (k, t) in want_times.into_iter().enumerate().skip(1) {
-            let (p50, p90) = (quantile(t.clone(), 0.5), quantile(t, 0.9));
-            prop_assert!(p50.total_cmp(&f.steps[k].time_to_convert_p50).is_eq(), "p50 step {}", k);
-            prop_assert!(p90.total_cmp(&f.steps[k].time_to_convert_p90).is_eq(), "p90 step {}", k);
-        }
+        matches_the_reference(&rows, &s)?;
     }
 
     #[test]
@@ -409,15 +416,8 @@ proptest! {
         // Steps 0, 1, 2 (events 3 and 4 are unrelated); as_of at the last timestamp when asked.
         let as_of = with_as_of.then(|| rows.iter().map(|r| r.2).max().unwrap_or(0));
         let s = spec(&[0, 1, 2], window, mode, as_of);
+        matches_the_reference(&rows, &s)?;
         let f = run(&rows, &s);
-        let (want_reached, want_open, want_times) = reference(&rows, &s);
-        prop_assert_eq!(reached(&f), want_reached);
-        prop_assert_eq!(f.steps.iter().map(|x| x.in_progress).collect::<Vec<_>>(), want_open);
-        for (k, t) in want_times.into_iter().enumerate().skip(1) {
-            let (p50, p90) = (quantile(t.clone(), 0.5), quantile(t, 0.9));
-            prop_assert!(p50.total_cmp(&f.steps[k].time_to_convert_p50).is_eq(), "p50 step {}", k);
-            prop_assert!(p90.total_cmp(&f.steps[k].time_to_convert_p90).is_eq(), "p90 step {}", k);
-        }
         // Sorted input takes the single pass and must agree with the unsorted path.
         let mut sorted = rows.clone();
         sorted.sort_by_key(|r| (r.0, r.2));

@@ -451,21 +451,8 @@ proptest! {
 
 /// The same counts through [`kano`] as answer pairs, every pair weighted 1, so the rules decide on float masses.
 fn weighted_pairs(counts: PerCategory<u64>, rule: CategoryRule) -> Option<Category> {
-    use Answer::*;
-    let pair = |c: Category| match c {
-        Category::A => (Like, Neutral),
-        Category::O => (Like, Dislike),
-        Category::M => (Neutral, Dislike),
-        Category::I => (Neutral, Neutral),
-        Category::R => (Dislike, Like),
-        Category::Q => (Like, Like),
-    };
-    let pairs: Vec<(Answer, Answer)> = (Category::ALL.iter())
-        .flat_map(|&c| std::iter::repeat_n(pair(c), counts.get(c) as usize))
-        .collect();
-    let f: Vec<Option<Answer>> = pairs.iter().map(|p| Some(p.0)).collect();
-    let d: Vec<Option<Answer>> = pairs.iter().map(|p| Some(p.1)).collect();
-    let importance = vec![1.0; pairs.len()];
+    let (f, d) = pairs_for(&counts);
+    let importance = vec![1.0; f.len()];
     let names = ["x".to_string()];
     let options = KanoOptions {
         rule,
