@@ -427,9 +427,9 @@ fn at_the_limit_everything_runs_on_a_256k_stack() {
             assert!(leaves >= 1);
             drop(c);
         }
-        // Load from JSON, evaluate, take candidates and write back. (Typed JSON at the limit is read on an
-        // ordinary stack in `typed_json_is_held_to_the_limit_with_strings_inside_counted`: serde's frames in a
-        // debug build need more than 256 KB for 64 typed levels.)
+        // Load from JSON, evaluate, take candidates and write back. (Typed JSON at the limit needs more than
+        // 256 KB in a debug build: `typed_json_conditions_at_and_past_the_limit_load_on_a_small_stack` checks
+        // 256 KB in release builds.)
         for (exit, when, fires) in [(json!(deep), json!(tree), false), (json!(tree), json!(deep), true)] {
             let roadmap = Roadmap::from_json(roadmap_with(exit, when).to_string().as_bytes()).unwrap();
             let facts = AccountFacts {
@@ -494,4 +494,35 @@ fn conditions_built_in_code_deeper_than_the_limit_are_refused_without_recursion(
             };
         }
     });
+}
+
+#[test]
+fn typed_json_conditions_at_and_past_the_limit_load_on_a_small_stack() {
+    // From C a roadmap may be read on a thread with a 256 KB stack. serde's frames in a debug build are several
+    // times larger than in the release builds users link, so a debug test run gets 1 MB for the same check. The
+    // documents are written as text here (a deep `serde_json::Value` would itself recurse when built and dropped).
+    let typed = |levels: usize| {
+        let leaf = r#"{"when": "compare", "metric": "dau", "op": ">", "value": 1}"#;
+        let exit = format!(
+            "{}{leaf}{}",
+            r#"{"when": "not", "not": "#.repeat(levels),
+            "}".repeat(levels)
+        );
+        let doc = roadmap_with(json!("EXIT"), json!("dau > 1")).to_string();
+        doc.replace(r#""EXIT""#, &exit)
+    };
+    let at_limit = typed(MAX_CONDITION_DEPTH);
+    let too_deep: Vec<String> = [MAX_CONDITION_DEPTH + 1, 120, 1_000, 100_000].map(typed).to_vec();
+    let stack = if cfg!(debug_assertions) { 1024 } else { 256 } * 1024;
+    std::thread::Builder::new()
+        .stack_size(stack)
+        .spawn(move || {
+            Roadmap::from_json(at_limit.as_bytes()).unwrap();
+            for doc in &too_deep {
+                assert!(Roadmap::from_json(doc.as_bytes()).is_err());
+            }
+        })
+        .unwrap()
+        .join()
+        .expect("no stack overflow or panic");
 }
