@@ -47,5 +47,9 @@ pub mod two_factor;
 
 pub use error::{CxError, Result};
 
+/// The name of the threads cx starts to share a call's work over the cores (`*_threads` functions). A host's
+/// panic hook can use it to tell them from its own threads; cx's C library keeps panics on them quiet.
+pub const WORKER_THREAD_NAME: &str = "cx-worker";
+
 /// The library version, from Cargo.toml.
 pub const VERSION: &str = env!("CARGO_PKG_VERSION");

@@ -26,6 +26,19 @@ pub(crate) fn ranges(n: usize, threads: usize, min_per_range: usize) -> Vec<Rang
         .collect()
 }
 
+/// Starts a scoped thread named [`crate::WORKER_THREAD_NAME`], so a host's panic hook can tell cx's own worker
+/// threads from its own (the C library keeps panics on them quiet, as on the calling thread).
+fn spawn_worker<'scope, T: Send + 'scope>(
+    scope: &'scope std::thread::Scope<'scope, '_>,
+    f: impl FnOnce() -> T + Send + 'scope,
+) -> std::thread::ScopedJoinHandle<'scope, T> {
+    std::thread::Builder::new()
+        .name(crate::WORKER_THREAD_NAME.into())
+        .spawn_scoped(scope, f)
+        // As `Scope::spawn` does: a thread that cannot be started is a resource failure of the host.
+        .expect("failed to spawn a cx worker thread")
+}
+
 /// Runs `work` on every range, the first on the calling thread and the others on scoped threads; the results in
 /// range order, or the error of the earliest range that failed.
 pub(crate) fn run<R: Send>(ranges: &[Range<usize>], work: impl Fn(Range<usize>) -> Result<R> + Sync) -> Result<Vec<R>> {
@@ -38,7 +51,7 @@ pub(crate) fn run<R: Send>(ranges: &[Range<usize>], work: impl Fn(Range<usize>) 
                 .iter()
                 .map(|r| {
                     let r = r.clone();
-                    scope.spawn(move || work(r))
+                    spawn_worker(scope, move || work(r))
                 })
                 .collect();
             let mut results = vec![work(first.clone())];
@@ -65,7 +78,7 @@ pub(crate) fn each<P: Send>(parts: Vec<P>, work: impl Fn(P) + Sync) {
     }
     std::thread::scope(|scope| {
         let work = &work;
-        let handles: Vec<_> = parts.map(|p| scope.spawn(move || work(p))).collect();
+        let handles: Vec<_> = parts.map(|p| spawn_worker(scope, move || work(p))).collect();
         work(first);
         // A panic on a worker resurfaces here, on the caller's thread, where the bindings catch it.
         for h in handles {

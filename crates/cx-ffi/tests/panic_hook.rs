@@ -26,6 +26,22 @@ fn contained_panics_are_quiet_and_host_panics_reach_the_hosts_hook() {
     assert!(std::thread::spawn(|| panic!("a host thread")).join().is_err());
     assert_eq!(HOST_HOOK_CALLS.load(Ordering::SeqCst), 2);
 
+    // A panic on one of cx's worker threads (started by an export to share its work) is the export's, not the
+    // host's: it resurfaces in the export and is reported through the status.
+    let status = boundary(|| {
+        let worker = std::thread::Builder::new()
+            .name(cx_core::WORKER_THREAD_NAME.into())
+            .spawn(|| panic!("on a cx worker"))
+            .unwrap();
+        worker.join().unwrap_or_else(|p| std::panic::resume_unwind(p))
+    });
+    assert_eq!(status, cx_status::Panic);
+    assert_eq!(
+        HOST_HOOK_CALLS.load(Ordering::SeqCst),
+        2,
+        "a worker's panic is not reported to the host"
+    );
+
     // And a cx call after them is quiet again.
     assert_eq!(boundary(|| panic!("inside cx again")), cx_status::Panic);
     assert_eq!(HOST_HOOK_CALLS.load(Ordering::SeqCst), 2);

@@ -281,13 +281,13 @@ def test_deep_conditions_raise_instead_of_crashing():
     for exit_ in ["(" * 10_000 + "dau > 1" + ")" * 10_000, "not " * 20_000 + "dau > 1"]:
         with pytest.raises(cx.LimitExceededError, match=r"condition nesting depth.*stages\[0\]\.exit"):
             cx.Roadmap.from_json(roadmap_doc(exit_))
-    # Typed JSON nested past the limit as well; at the limit (64 levels) the roadmap loads and evaluates.
+    # Typed JSON nested past the limit as well; at the limit (48 levels) the roadmap loads and evaluates.
     typed = {"when": "compare", "metric": "dau", "op": ">", "value": 1}
-    for _ in range(65):
+    for _ in range(49):
         typed = {"when": "not", "not": typed}
     with pytest.raises(cx.LimitExceededError):
         cx.Roadmap.from_json(roadmap_doc(typed))
-    roadmap = cx.Roadmap.from_json(roadmap_doc("not " * 64 + "dau > 1"))
+    roadmap = cx.Roadmap.from_json(roadmap_doc("not " * 48 + "dau > 1"))
     facts = {"accounts": [{"account": "acme", "start": "2025-01-01", "metrics": {"dau": [["2025-01-03", 5]]}}]}
     assert roadmap.evaluate_json(facts, as_of="2025-01-10").raw[0]["visits"][0]["exited"] == "2025-01-03"
 

@@ -23,7 +23,7 @@
 //! A syntax error is [`CxError::InvalidConfig`] whose field is `column N` (1-based) and whose reason shows the
 //! text with a caret under the problem.
 //!
-//! Nesting is limited to [`MAX_CONDITION_DEPTH`] (64) levels, far beyond any real condition: in the text each `(`
+//! Nesting is limited to [`MAX_CONDITION_DEPTH`] (48) levels, far beyond any real condition: in the text each `(`
 //! and each `not` opens a level (and the `and` / `or` groups the text builds count as in the tree); in the tree
 //! (typed JSON, or a value built in code) each `all`, `any` and `not` is a level. Deeper is
 //! [`CxError::LimitExceeded`] naming the limit, from the parser, from JSON, and from [`Condition::validate`]
@@ -40,7 +40,11 @@ use std::fmt;
 
 /// The deepest a condition may nest: levels of `all`, `any` and `not` in the tree, and of `(` and `not` in the
 /// text. Deeper conditions are refused with [`CxError::LimitExceeded`] (see the [module docs](self)).
-pub const MAX_CONDITION_DEPTH: usize = 64;
+///
+/// 48 so that every condition within the limit also reads back from the typed JSON cx writes: each `all` / `any`
+/// level takes two JSON levels (`{` and `[`), and a roadmap nests its conditions three levels deep, which keeps
+/// 3 + 2 × 48 + 1 under serde_json's limit of 128 nested levels.
+pub const MAX_CONDITION_DEPTH: usize = 48;
 
 fn too_deep(at: &str, found: usize) -> CxError {
     CxError::limit(
@@ -234,7 +238,7 @@ impl<'de> Deserialize<'de> for Condition {
             typed => Condition::deserialize(typed).map_err(D::Error::custom)?,
         };
         // A string inside typed levels adds its own depth to theirs. (Linear per node: the depth is at most the
-        // limit, so this costs at most 64 passes over the condition.)
+        // limit, so this costs at most 48 passes over the condition.)
         let found = Level::around() + condition.depth();
         if found > MAX_CONDITION_DEPTH {
             return Err(refuse(too_deep("a JSON condition", found)));

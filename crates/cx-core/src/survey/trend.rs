@@ -456,7 +456,9 @@ pub fn rolling<T: ScoreValue, D: CalendarDate>(
     let day = |key: i64| Period::Day.start(key);
     let last_day = first_day + daily.len() as i64 - 1;
     let (first_step, last_step) = (step.key(day(first_day)), step.key(day(last_day)));
-    // The evaluation dates are the step periods' last days: the last one may lie past the calendar's end.
+    // The evaluation dates are the step periods' last days: the last one may lie past the calendar's end, and the
+    // first step period may begin before its start (the ISO week of the calendar's first day, a Thursday).
+    check_period_key("dates", first_step, step)?;
     check_period_key("dates", last_step, step)?;
     let window = i64::from(options.window_days);
     let mut queue = WindowQueue::new(spec.scale);
@@ -732,6 +734,17 @@ mod tests {
             assert!(matches!(err, CxError::InvalidArgument { .. }), "{err}");
         }
         assert!(trend_from_histograms(&spec, 24_000, &h, &TrendOptions::default()).is_ok());
+        // Rolling by ISO week from the calendar's first day: that week begins before the calendar does.
+        let first_day = days_since_epoch(NaiveDate::MIN);
+        let err = rolling(
+            &spec,
+            &[10.0, 9.0],
+            &[first_day, first_day + 30],
+            None,
+            &options(7, Period::IsoWeek),
+        )
+        .unwrap_err();
+        assert!(matches!(err, CxError::InvalidArgument { .. }), "{err}");
     }
 
     #[test]
