@@ -113,8 +113,10 @@ fn install_quiet_hook() {
         std::panic::set_hook(Box::new(move |info| {
             // `try_with`: a panic while the thread's locals are torn down is not inside an export. A panic on one
             // of cx's worker threads belongs to the export that started it (it resurfaces there and is caught).
-            let on_cx_worker = std::thread::current().name() == Some(cx_core::WORKER_THREAD_NAME);
-            if on_cx_worker || INSIDE.try_with(Cell::get).unwrap_or(0) > 0 {
+            // The flag first: `thread::current` allocates the calling thread's handle when it has none yet (a C
+            // host's thread), which valgrind reports as possibly lost; cx's workers have theirs from the start.
+            let inside = INSIDE.try_with(Cell::get).unwrap_or(0) > 0;
+            if inside || std::thread::current().name() == Some(cx_core::WORKER_THREAD_NAME) {
                 let location = info.location().map(|l| format!("{}:{}", l.file(), l.line()));
                 let _ = PANIC_LOCATION.try_with(|p| *p.borrow_mut() = location);
             } else {
